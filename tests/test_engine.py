@@ -1,0 +1,296 @@
+"""The engine with the clock as a parameter: timers, claims, queued follow-ups, cancel, reaping."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from conftest import FakeClock
+from webapp.db import Database
+from webapp.engine.context import RunContext
+from webapp.engine.events import EventBroker, events_after
+from webapp.engine.registry import TaskDefinition, TaskRegistry
+from webapp.engine.runs import request_cancel, request_run
+from webapp.engine.scheduler import INTERRUPTED, SHUTDOWN, Engine, EngineSettings
+from webapp.migrate import upgrade
+from webapp.models import TaskActivity, TaskEvent, TaskRun, TaskSetting
+from webapp.services.tasks import ensure_task_rows, set_interval
+
+
+
+@dataclass(frozen=True)
+class Item:
+    media_id: str
+    title: str
+
+
+class Gate:
+    """Lets a test hold a task body between items."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+
+def make_registry(gate: Gate, items: int = 5) -> TaskRegistry:
+    registry = TaskRegistry()
+
+    def body(ctx: RunContext) -> None:
+        for index in ctx.items([Item(f"movie_{n}", f"Movie {n}") for n in range(items)]):
+            if index.media_id == "movie_1":
+                gate.entered.set()
+                gate.release.wait(10)
+            ctx.record(index, "search", "skipped", "No indexer configured")
+
+    def broken(ctx: RunContext) -> None:
+        raise RuntimeError("indexer exploded")
+
+    registry.add(TaskDefinition("task_gated", "Gated", "Waits on a gate", "monitoring", 60, 15, body))
+    registry.add(TaskDefinition("task_broken", "Broken", "Always fails", "system", 120, 15, broken))
+    return registry
+
+
+@pytest.fixture
+def db(database_url: str, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    database = Database(database_url)
+    upgrade(database, tmp_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def gate() -> Gate:
+    return Gate()
+
+
+@pytest.fixture
+def engine(db: Database, gate: Gate, clock: FakeClock) -> Iterator[Engine]:
+    registry = make_registry(gate)
+    ensure_task_rows(db, registry, clock())
+    broker = EventBroker(db, poll_seconds=0.05)
+    engine = Engine(db, registry, broker, EngineSettings(workers=2, max_sleep_seconds=86400, cancel_check_seconds=0), clock=clock)
+    yield engine
+    gate.release.set()
+    engine.shutdown(timeout=5)
+    broker.stop()
+
+
+def run_row(db: Database, run_id: str) -> TaskRun:
+    with db.read() as session:
+        run = session.get(TaskRun, run_id)
+        assert run is not None
+        return run
+
+
+def setting_row(db: Database, task_id: str) -> TaskSetting:
+    with db.read() as session:
+        setting = session.get(TaskSetting, task_id)
+        assert setting is not None
+        return setting
+
+
+def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def latest_run_id(db: Database, task_id: str) -> str:
+    with db.read() as session:
+        run_id = session.scalar(select(TaskRun.id).where(TaskRun.task_id == task_id).order_by(TaskRun.created_at.desc()))
+    assert run_id is not None
+    return run_id
+
+
+def finished(db: Database, run_id: str) -> bool:
+    return run_row(db, run_id).status in ("completed", "failed", "cancelled")
+
+
+def test_new_install_schedules_every_task_one_interval_ahead(db: Database, engine: Engine, clock: FakeClock) -> None:
+    setting = setting_row(db, "task_gated")
+    assert setting.enabled and setting.interval == 60 and setting.interval_unit == "minutes"
+    assert setting.next_run_at == clock() + timedelta(minutes=60)
+    assert setting.last_run_at is None
+
+
+def test_tick_sleeps_until_the_earliest_due_run(engine: Engine, clock: FakeClock) -> None:
+    assert engine.tick(clock()) == pytest.approx(3600)
+    clock.advance(minutes=59, seconds=30)
+    assert engine.tick(clock()) == pytest.approx(30)
+
+
+def test_due_run_starts_and_timer_restarts_from_its_start(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
+    gate.release.set()
+    start = clock.advance(minutes=60)
+    engine.tick(start)
+    run_id = latest_run_id(db, "task_gated")
+    wait_for(lambda: finished(db, run_id))
+    run = run_row(db, run_id)
+    assert run.status == "completed" and run.trigger == "scheduled"
+    assert run.items_processed == 5 and run.items_total == 5
+    setting = setting_row(db, "task_gated")
+    assert setting.last_run_at == start and setting.next_run_at == start + timedelta(minutes=60)
+    assert setting.current_run_id is None and setting.last_status == "completed"
+
+
+def test_missed_runs_are_coalesced_into_one(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
+    gate.release.set()
+    now = clock.advance(days=3)  # 72 runs missed while "down"
+    engine.tick(now)
+    run_id = latest_run_id(db, "task_gated")
+    wait_for(lambda: finished(db, run_id))
+    engine.tick(now)
+    with db.read() as session:
+        runs = session.scalars(select(TaskRun).where(TaskRun.task_id == "task_gated")).all()
+    assert len(runs) == 1
+    assert setting_row(db, "task_gated").next_run_at == now + timedelta(minutes=60)
+
+
+def test_disabled_task_is_not_started_by_the_scheduler(db: Database, engine: Engine, clock: FakeClock) -> None:
+    with db.write() as session:
+        session.execute(update(TaskSetting).where(TaskSetting.id == "task_gated").values(enabled=False))
+    engine.tick(clock.advance(days=1))
+    assert setting_row(db, "task_gated").current_run_id is None
+
+
+def test_run_request_while_running_returns_the_run_in_progress(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
+    first = request_run(db, "task_gated", force=False, options={}, now=clock())
+    engine.tick(clock())
+    gate.entered.wait(5)
+    again = request_run(db, "task_gated", force=False, options={}, now=clock())
+    assert again.run_id == first.run_id and again.message == "Task already running" and not again.created
+    gate.release.set()
+    wait_for(lambda: finished(db, first.run_id))
+
+
+def test_force_while_running_queues_one_follow_up(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
+    first = request_run(db, "task_gated", force=False, options={}, now=clock())
+    engine.tick(clock())
+    gate.entered.wait(5)
+    follow_up = request_run(db, "task_gated", force=True, options={}, now=clock())
+    second_force = request_run(db, "task_gated", force=True, options={}, now=clock())
+    assert follow_up.created and follow_up.run_id != first.run_id
+    assert second_force.run_id == follow_up.run_id and not second_force.created
+    assert run_row(db, follow_up.run_id).status == "queued"
+    gate.release.set()
+    wait_for(lambda: finished(db, first.run_id))
+    engine.tick(clock())  # in `serve`, the finishing run wakes the scheduler loop to do this
+    wait_for(lambda: finished(db, follow_up.run_id))
+    assert run_row(db, follow_up.run_id).status == "completed"
+    assert run_row(db, follow_up.run_id).started_at >= run_row(db, first.run_id).completed_at  # type: ignore[operator]
+
+
+def test_cancel_stops_the_run_at_its_next_item(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
+    accepted = request_run(db, "task_gated", force=False, options={}, now=clock())
+    engine.tick(clock())
+    gate.entered.wait(5)
+    request_cancel(db, "task_gated", clock())  # through the database only, as from another process
+    gate.release.set()
+    started = time.monotonic()
+    wait_for(lambda: finished(db, accepted.run_id))
+    assert time.monotonic() - started < 1.0
+    run = run_row(db, accepted.run_id)
+    assert run.status == "cancelled" and run.error is None
+    assert run.items_processed == 2  # movie_0 and movie_1; never movie_2
+    with db.read() as session:
+        titles = session.scalars(select(TaskActivity.media_title).where(TaskActivity.run_id == run.id)).all()
+    assert sorted(titles) == ["Movie 0", "Movie 1"]
+
+
+def test_cancel_on_an_idle_task_is_refused(db: Database, engine: Engine, clock: FakeClock) -> None:
+    from webapp.errors import InvalidState
+
+    with pytest.raises(InvalidState):
+        request_cancel(db, "task_gated", clock())
+
+
+def test_a_failing_body_ends_the_run_failed_and_the_task_in_error(db: Database, engine: Engine, clock: FakeClock) -> None:
+    accepted = request_run(db, "task_broken", force=False, options={}, now=clock())
+    engine.tick(clock())
+    wait_for(lambda: finished(db, accepted.run_id))
+    run = run_row(db, accepted.run_id)
+    assert run.status == "failed" and run.error == "RuntimeError: indexer exploded"
+    assert setting_row(db, "task_broken").last_status == "failed"
+
+
+def test_interval_change_moves_the_timer_from_the_last_run(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
+    gate.release.set()
+    start = clock.advance(minutes=60)
+    engine.tick(start)
+    wait_for(lambda: setting_row(db, "task_gated").current_run_id is None)
+    set_interval(db, engine.registry, "task_gated", 3, "hours", clock.advance(minutes=10))
+    assert setting_row(db, "task_gated").next_run_at == start + timedelta(hours=3)
+
+
+def test_runs_of_a_dead_process_are_ended_interrupted(db: Database, engine: Engine, clock: FakeClock) -> None:
+    with db.write() as session:
+        session.add(TaskRun(
+            id="exec_dead", task_id="task_gated", status="running", trigger="manual", created_at=clock(),
+            started_at=clock(), owner=f"{engine.host}:999999:dead", lease_expires_at=clock() + timedelta(minutes=5),
+        ))
+        session.execute(update(TaskSetting).where(TaskSetting.id == "task_gated").values(current_run_id="exec_dead"))
+    assert engine.reap(clock()) == ["exec_dead"]
+    run = run_row(db, "exec_dead")
+    assert run.status == "failed" and run.error == INTERRUPTED
+    assert setting_row(db, "task_gated").current_run_id is None
+
+
+def test_runs_of_another_host_are_reaped_only_when_the_lease_expires(db: Database, engine: Engine, clock: FakeClock) -> None:
+    with db.write() as session:
+        session.add(TaskRun(
+            id="exec_far", task_id="task_gated", status="running", trigger="manual", created_at=clock(),
+            started_at=clock(), owner="elsewhere:1:abcd", lease_expires_at=clock() + timedelta(seconds=30),
+        ))
+        session.execute(update(TaskSetting).where(TaskSetting.id == "task_gated").values(current_run_id="exec_far"))
+    assert engine.reap(clock()) == []
+    assert engine.reap(clock.advance(seconds=31)) == ["exec_far"]
+
+
+def test_shutdown_cancels_and_records_local_runs(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
+    accepted = request_run(db, "task_gated", force=False, options={}, now=clock())
+    engine.tick(clock())
+    gate.entered.wait(5)
+    threading.Timer(0.2, gate.release.set).start()
+    engine.shutdown(timeout=5)
+    run = run_row(db, accepted.run_id)
+    assert run.status == "cancelled" and run.error == SHUTDOWN
+
+
+def test_two_engines_on_one_database_never_run_a_task_twice(db: Database, gate: Gate, clock: FakeClock) -> None:
+    registry = make_registry(gate)
+    ensure_task_rows(db, registry, clock())
+    engines = [Engine(db, registry, EventBroker(db), EngineSettings(workers=2), clock=clock) for _ in range(2)]
+    try:
+        due = clock.advance(minutes=60)
+        threads = [threading.Thread(target=e.tick, args=(due,)) for e in engines]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        gate.entered.wait(5)
+        with db.read() as session:
+            running = session.scalars(select(TaskRun).where(TaskRun.task_id == "task_gated")).all()
+        assert len(running) == 1
+        assert sum(len(e.active_runs()) for e in engines) == 1  # one engine holds it, the other lost the claim
+    finally:
+        gate.release.set()
+        for e in engines:
+            e.shutdown(timeout=5)
+            e.broker.stop()
+
+
+def test_every_transition_is_logged_as_an_event(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
+    gate.release.set()
+    accepted = request_run(db, "task_gated", force=False, options={}, now=clock())
+    engine.tick(clock())
+    wait_for(lambda: finished(db, accepted.run_id))
+    with db.read() as session:
+        types = [e.type for e in events_after(session, 0) if e.task_id == "task_gated"]
+        assert session.scalar(select(TaskEvent.id).limit(1)) is not None
+    assert types[0] == "task:queued" and types[1] == "task:started" and types[-1] == "task:completed"

@@ -1,0 +1,46 @@
+"""Cinephage Tasks: the app factory."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Builds the app. Nothing starts here: ``serve`` starts the scheduler and the server."""
+    app = Flask(
+        __name__, instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+    )
+    from . import config
+
+    app.config.update(config.load(app.instance_path))
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    if test_config:
+        app.config.update(test_config)
+
+    from . import auth, db, errors_http, health, logs, pages, stream
+    from .api import bp as api_bp
+    from .engine.events import EventBroker
+    from .engine.scheduler import Engine, EngineSettings
+    from .providers import ProviderSet
+    from .runtime import Runtime
+    from .tasks import build_registry
+
+    logs.init_app(app)
+    database = db.init_app(app)
+    broker = EventBroker(database, poll_seconds=app.config["EVENT_POLL_SECONDS"])
+    registry = build_registry(ProviderSet.empty())
+    engine = Engine(database, registry, broker, EngineSettings(workers=app.config["ENGINE_WORKERS"]))
+    app.extensions["cinephage.runtime"] = Runtime(database, registry, broker, engine)
+
+    auth.init_app(app)
+    errors_http.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(stream.bp)
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,20 @@
+"""The JSON API under ``/api``: the Tasks API and its OpenAPI description."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from ..auth import require_api_auth
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+@bp.before_request
+def _authenticate() -> None:
+    from flask import request
+
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        require_api_auth()
+
+
+from . import routes  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,51 @@
+"""Authentication: dashboard sessions (Flask-Login), API keys, and CSRF (Flask-WTF)."""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from ..clock import now_utc
+from ..db import get_db
+from ..errors import Unauthorized, ValidationError
+from . import api_keys, users
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+QUERY_KEY_NAMES = ("apikey", "api_key", "apiKey", "x-api-key", "key")
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    from . import routes
+
+    app.register_blueprint(routes.bp)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> users.User | None:
+    return users.load_user(get_db(), int(user_id)) if user_id.isdigit() else None
+
+
+def require_api_auth() -> None:
+    """``before_request`` of every JSON route: an API key header, or a session plus CSRF token."""
+    if any(name in request.args for name in QUERY_KEY_NAMES):
+        raise ValidationError(
+            "API keys are not accepted in the query string; send the x-api-key header", "API_KEY_IN_QUERY"
+        )
+    key = request.headers.get("x-api-key")
+    if key is not None:
+        if api_keys.verify_key(get_db(), key.strip(), now_utc()) is None:
+            raise Unauthorized("Invalid or revoked API key", "INVALID_API_KEY")
+        g.auth_method = "api_key"
+        return
+    if current_user.is_authenticated:
+        g.auth_method = "session"
+        if request.method not in SAFE_METHODS:
+            csrf.protect()
+        return
+    raise Unauthorized("Authentication required: send an x-api-key header or log in", "AUTH_REQUIRED")

@@ -1,0 +1,27 @@
+"""Time helpers: every timestamp in the program is an aware UTC datetime."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
+
+
+def now_utc() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a trailing Z (``2024-06-20T10:00:00Z``), or None."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(timezone.utc)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond // 1000:03d}"
+    return text + "Z"
+
+
+def interval_delta(value: int, unit: str) -> timedelta:
+    """An interval given as a value and a unit (minutes, hours, days)."""
+    return timedelta(minutes=value * UNIT_MINUTES[unit])

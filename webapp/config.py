@@ -1,0 +1,54 @@
+"""Configuration from the environment (operations.md) and the data dir."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from .db import default_url
+
+
+def data_dir(instance_path: str) -> Path:
+    """``CINEPHAGE_DATA_DIR``, or the app's ``instance/`` folder."""
+    return Path(os.environ.get("CINEPHAGE_DATA_DIR") or instance_path).resolve()
+
+
+def secret_key(directory: Path) -> str:
+    """``CINEPHAGE_SECRET_KEY``, or a key generated once and kept (0600) in the data dir."""
+    configured = os.environ.get("CINEPHAGE_SECRET_KEY")
+    if configured:
+        return configured
+    path = directory / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load(instance_path: str) -> dict[str, Any]:
+    """The settings every app starts from; ``create_app``'s test_config overrides them."""
+    directory = data_dir(instance_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    return {
+        "DATA_DIR": directory,
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or default_url(directory),
+        "SECRET_KEY": secret_key(directory),
+        "API_KEY": os.environ.get("CINEPHAGE_API_KEY") or None,
+        "ADMIN_USER": os.environ.get("CINEPHAGE_ADMIN_USER") or None,
+        "ADMIN_PASSWORD": os.environ.get("CINEPHAGE_ADMIN_PASSWORD") or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "ENGINE_WORKERS": int(os.environ.get("CINEPHAGE_WORKERS", "4")),
+        "EVENT_POLL_SECONDS": float(os.environ.get("CINEPHAGE_EVENT_POLL_SECONDS", "0.5")),
+        "STREAM_KEEPALIVE_SECONDS": float(os.environ.get("CINEPHAGE_STREAM_KEEPALIVE_SECONDS", "15")),
+        "STREAM_RETRY_MS": 3000,
+        "MAX_STREAMS": int(os.environ.get("CINEPHAGE_MAX_STREAMS", "500")),
+        "SERVER_THREADS": int(os.environ.get("CINEPHAGE_SERVER_THREADS", "16")),
+    }

@@ -1,0 +1,1 @@
+"""The task engine: registry, run context, run state transitions, events and scheduler."""

@@ -1,0 +1,34 @@
+"""Every table of the program, importable from one place."""
+from .auth import ApiKey, User
+from .base import Base, UTCDateTime
+from .library import (
+    Episode,
+    ImportQueueEntry,
+    MediaFile,
+    Movie,
+    PendingRelease,
+    ProfileQuality,
+    QualityProfile,
+    Series,
+    SubtitleFile,
+    WantedLanguage,
+)
+from .tasks import (
+    FINISHED_STATUSES,
+    RUN_CANCELLED,
+    RUN_COMPLETED,
+    RUN_FAILED,
+    RUN_QUEUED,
+    RUN_RUNNING,
+    TaskActivity,
+    TaskEvent,
+    TaskRun,
+    TaskSetting,
+)
+
+__all__ = [
+    "ApiKey", "Base", "Episode", "FINISHED_STATUSES", "ImportQueueEntry", "MediaFile", "Movie",
+    "PendingRelease", "ProfileQuality", "QualityProfile", "RUN_CANCELLED", "RUN_COMPLETED",
+    "RUN_FAILED", "RUN_QUEUED", "RUN_RUNNING", "Series", "SubtitleFile", "TaskActivity",
+    "TaskEvent", "TaskRun", "TaskSetting", "UTCDateTime", "User", "WantedLanguage",
+]

@@ -1,0 +1,1 @@
+"""Services: what the API, the pages, the CLI and the scheduler all call."""

@@ -1,0 +1,100 @@
+"""``GET /api/tasks/stream``: Server-Sent Events from the persisted event log.
+
+Each connection subscribes to the process's one log reader. A reconnect with
+``Last-Event-ID`` first replays what the log holds after that id, then carries on
+from the live queue without sending anything twice. An id the log no longer covers
+gets a ``reset`` event: the client reloads its state.
+"""
+from __future__ import annotations
+
+import json
+import queue
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import func, select
+
+from ..auth import require_api_auth
+from ..clock import iso, now_utc
+from ..db import Database
+from ..engine.events import EventBroker, Subscription, events_after
+from ..errors import AppError
+from ..models import TaskEvent
+from ..runtime import get_runtime
+
+bp = Blueprint("stream", __name__)
+
+
+class TooManyStreams(AppError):
+    status = 503
+    code = "TOO_MANY_STREAMS"
+
+
+@bp.before_request
+def _authenticate() -> None:
+    require_api_auth()
+
+
+@bp.get("/api/tasks/stream")
+def stream() -> Response:
+    runtime = get_runtime()
+    config = current_app.config
+    if runtime.broker.subscriber_count() >= config["MAX_STREAMS"]:
+        raise TooManyStreams("Too many open event streams; try again shortly")
+    last_id = _last_event_id()
+    subscription, position = runtime.broker.subscribe()
+    events = _events(
+        runtime.db, runtime.broker, subscription, position, last_id,
+        keepalive=config["STREAM_KEEPALIVE_SECONDS"], retry_ms=config["STREAM_RETRY_MS"],
+    )
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(events, mimetype="text/event-stream", headers=headers)
+
+
+def _last_event_id() -> int | None:
+    raw = request.headers.get("Last-Event-ID", "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+
+
+def _events(
+    db: Database, broker: EventBroker, subscription: Subscription, position: int, last_id: int | None,
+    *, keepalive: float, retry_ms: int,
+) -> Iterator[str]:
+    try:
+        yield f"retry: {retry_ms}\n: connected\n\n"
+        sent = position
+        if last_id is not None:
+            sent = yield from _replay(db, last_id, position)
+        while not broker.stopped:
+            try:
+                event = subscription.get(timeout=keepalive)
+            except queue.Empty:
+                yield ": keepalive\n\n"
+                continue
+            if event is None or subscription.dropped:
+                return  # the client reconnects with Last-Event-ID and replays what it missed
+            if event.id > sent:
+                sent = event.id
+                yield event.as_sse()
+    finally:
+        broker.unsubscribe(subscription)
+
+
+def _replay(db: Database, last_id: int, position: int) -> Iterator[str]:
+    """Sends the logged events after ``last_id`` up to ``position``; returns the last id sent."""
+    with db.read() as session:
+        lowest, highest = session.execute(select(func.min(TaskEvent.id), func.max(TaskEvent.id))).one()
+    if last_id > (highest or 0) or (lowest is not None and lowest > last_id + 1):
+        data = json.dumps({"reason": "Last-Event-ID is older than the kept event log", "timestamp": iso(now_utc())})
+        yield f"id: {position}\nevent: reset\ndata: {data}\n\n"
+        return position
+    sent = last_id
+    while sent < position:
+        with db.read() as session:
+            batch = [event for event in events_after(session, sent) if event.id <= position]
+        if not batch:
+            break
+        for event in batch:
+            yield event.as_sse()
+        sent = batch[-1].id
+    return max(sent, last_id)
