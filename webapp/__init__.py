@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.config.update(config.load(app.instance_path))
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
     if test_config:
         app.config.update(test_config)
 
@@ -34,12 +35,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     database = db.init_app(app)
     broker = EventBroker(database, poll_seconds=app.config["EVENT_POLL_SECONDS"])
     registry = build_registry(ProviderSet.empty())
-    engine = Engine(database, registry, broker, EngineSettings(workers=app.config["ENGINE_WORKERS"]))
+    settings = EngineSettings(workers=app.config["ENGINE_WORKERS"], item_delay_seconds=app.config["ITEM_DELAY_SECONDS"])
+    engine = Engine(database, registry, broker, settings)
     app.extensions["cinephage.runtime"] = Runtime(database, registry, broker, engine)
 
     auth.init_app(app)
     errors_http.init_app(app)
     app.register_blueprint(health.bp)
+    # The API guard checks CSRF itself, only for requests authenticated by the session cookie.
+    auth.csrf.exempt(api_bp)
+    auth.csrf.exempt(stream.bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(stream.bp)
     app.register_blueprint(pages.bp)

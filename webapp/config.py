@@ -46,6 +46,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "ENGINE_WORKERS": int(os.environ.get("CINEPHAGE_WORKERS", "4")),
+        "ITEM_DELAY_SECONDS": int(os.environ.get("CINEPHAGE_ITEM_DELAY_MS", "0")) / 1000,
         "EVENT_POLL_SECONDS": float(os.environ.get("CINEPHAGE_EVENT_POLL_SECONDS", "0.5")),
         "STREAM_KEEPALIVE_SECONDS": float(os.environ.get("CINEPHAGE_STREAM_KEEPALIVE_SECONDS", "15")),
         "STREAM_RETRY_MS": 3000,

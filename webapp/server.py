@@ -34,7 +34,7 @@ def run(app: Flask, host: str, port: int) -> None:
     runtime.engine.start()
     thread = threading.Thread(target=server.run, name="http", daemon=True)
     thread.start()
-    log.info("serving on http://%s:%d", host, server.effective_port)
+    log.info("serving on http://%s:%s", host, server.effective_port)
     while not stop.wait(1.0):
         pass
     _shutdown(runtime, server)

@@ -49,6 +49,7 @@ class ContextSettings:
     flush_seconds: float = 0.5
     progress_seconds: float = 0.4
     cancel_check_seconds: float = 0.2
+    item_delay_seconds: float = 0.0  # a pause between items, to spare providers' rate limits
 
 
 @dataclass
@@ -85,6 +86,8 @@ class RunContext:
             yield item
             self.processed += 1
             self._tick()
+            if self.settings.item_delay_seconds:
+                self.local_cancel.wait(self.settings.item_delay_seconds)
         self.flush()
 
     def record(

@@ -50,7 +50,7 @@ def append_event(session: Session, event_type: str, task_id: str | None, now: da
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK})
     payload = {"taskId": task_id, **fields, "timestamp": iso(now)}
     session.execute(
-        insert(TaskEvent).values(type=event_type, task_id=task_id, payload=json.dumps(payload), created_at=now)
+        insert(TaskEvent).values(type=event_type, task_id=task_id, payload=json.dumps(payload, separators=(",", ":")), created_at=now)
     )
 
 

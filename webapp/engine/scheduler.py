@@ -48,6 +48,7 @@ class EngineSettings:
     reap_seconds: float = 10.0
     max_sleep_seconds: float = 60.0
     cancel_check_seconds: float = 0.5  # how often a run asks the database; the event log is faster
+    item_delay_seconds: float = 0.0
     event_retention: timedelta = timedelta(days=1)
 
 
@@ -185,7 +186,10 @@ class Engine:
         context = RunContext(
             db=self.db, run_id=claimed.run_id, task_id=claimed.task_id, force=claimed.force,
             options=claimed.options, clock=self.clock, deadline=time.monotonic() + definition.timeout_seconds,
-            settings=ContextSettings(cancel_check_seconds=self.settings.cancel_check_seconds),
+            settings=ContextSettings(
+                cancel_check_seconds=self.settings.cancel_check_seconds,
+                item_delay_seconds=self.settings.item_delay_seconds,
+            ),
         )
         active.context = context
         if self._stop.is_set():

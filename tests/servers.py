@@ -1,0 +1,201 @@
+"""Real ``serve`` processes on free ports, for process-level tests and benchmarks."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "cinephage_" + "0123456789abcdef" * 4
+SERVING = re.compile(r"serving on http://[^:]+:(\d+)")
+
+
+def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CINEPHAGE_", "DATABASE_URL"))}
+    env.update({
+        "CINEPHAGE_DATA_DIR": str(data_dir), "DATABASE_URL": database_url, "CINEPHAGE_API_KEY": API_KEY,
+        "CINEPHAGE_EVENT_POLL_SECONDS": "0.1", "PYTHONUNBUFFERED": "1",
+    })
+    env.update(extra)
+    return env
+
+
+def cli(env: dict[str, str], *args: str, input: str | None = None, timeout: float = 300) -> str:
+    """Runs ``python -m webapp ARGS`` to completion and returns its standard output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "webapp", *args], env=env, cwd=ROOT, input=input,
+        capture_output=True, text=True, timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"webapp {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return done.stdout
+
+
+@dataclass
+class Server:
+    """One ``python -m webapp serve`` process on a port the OS picked."""
+
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    port: int = 0
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def start(self, timeout: float = 30) -> Server:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "webapp", "serve", "--port", "0"], env=self.env, cwd=ROOT,
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.session.headers["x-api-key"] = API_KEY
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"serve exited with {self.process.returncode}:\n{self.log()[-3000:]}")
+            found = SERVING.findall(self.log())
+            if found:
+                self.port = int(found[-1])
+                if self._healthy():
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError(f"serve did not become ready:\n{self.log()[-3000:]}")
+
+    def _healthy(self) -> bool:
+        try:
+            return requests.get(self.url("/healthz"), timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
+        return self.session.get(self.url(path), timeout=10, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
+        return self.session.post(self.url(path), timeout=10, **kwargs)
+
+    def put(self, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
+        return self.session.put(self.url(path), timeout=10, **kwargs)
+
+    def task(self, task_id: str) -> dict:  # type: ignore[type-arg]
+        return next(t for t in self.get("/api/tasks").json()["tasks"] if t["id"] == task_id)
+
+    def history_entry(self, run_id: str) -> dict:  # type: ignore[type-arg]
+        return self.get(f"/api/tasks/history/{run_id}").json()["history"]
+
+    def wait_run(self, run_id: str, statuses: tuple[str, ...], timeout: float = 30) -> dict:  # type: ignore[type-arg]
+        deadline = time.monotonic() + timeout
+        while True:
+            entry = self.history_entry(run_id)
+            if entry["status"] in statuses:
+                return entry
+            if time.monotonic() > deadline:
+                raise AssertionError(f"run {run_id} stayed {entry['status']}, wanted {statuses}")
+            time.sleep(0.05)
+
+    def signal(self, signum: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers; safe to call twice."""
+        self.session.close()
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+@dataclass
+class SseEvent:
+    id: int | None
+    type: str
+    data: dict  # type: ignore[type-arg]
+
+
+class EventStream:
+    """Reads ``/api/tasks/stream`` on a thread and keeps every event and comment."""
+
+    def __init__(self, server: Server, last_event_id: int | None = None) -> None:
+        headers = {"x-api-key": API_KEY, "Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self.response = requests.get(server.url("/api/tasks/stream"), headers=headers, stream=True, timeout=30)
+        self.response.raise_for_status()
+        self.events: list[SseEvent] = []
+        self.comments: list[str] = []
+        self.retry: int | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        fields: dict[str, str] = {}
+        try:
+            for raw in self.response.iter_lines(decode_unicode=True):
+                self._line(raw, fields)
+        except (requests.RequestException, AttributeError, ValueError):
+            return  # closed by close() or by the server
+
+    def _line(self, line: str, fields: dict[str, str]) -> None:
+        if line == "":
+            if "event" in fields or "data" in fields:
+                event = SseEvent(int(fields["id"]) if "id" in fields else None, fields.get("event", "message"),
+                                 json.loads(fields.get("data", "{}")))
+                with self._lock:
+                    self.events.append(event)
+            fields.clear()
+        elif line.startswith(":"):
+            with self._lock:
+                self.comments.append(line[1:].strip())
+        else:
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "retry":
+                self.retry = int(value)
+            else:
+                fields[name] = value
+
+    def wait_for(self, predicate, timeout: float = 15) -> SseEvent:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for event in self.events:
+                    if predicate(event):
+                        return event
+            time.sleep(0.02)
+        raise AssertionError(f"no matching event in {[(e.type, e.data) for e in self.snapshot()]}")
+
+    def snapshot(self) -> list[SseEvent]:
+        with self._lock:
+            return list(self.events)
+
+    def of_run(self, run_id: str) -> Iterator[SseEvent]:
+        return (e for e in self.snapshot() if e.data.get("executionId") == run_id)
+
+    def close(self) -> None:
+        self.response.close()
