@@ -12,4 +12,5 @@ bp = Blueprint("health", __name__)
 def healthz() -> tuple[Response, int]:
     if get_db().ping():
         return jsonify(status="ok"), 200
-    return jsonify(status="unavailable", error="The database does not answer"), 503
+    return jsonify(status="unavailable", success=False, error="The database does not answer",
+                   code="DATABASE_UNAVAILABLE"), 503

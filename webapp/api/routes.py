@@ -16,8 +16,7 @@ ACTIVITY_STATUSES = ("success", "grabbed", "no_results", "skipped", "failed", "e
 
 @bp.get("/tasks")
 def list_tasks() -> Response:
-    runtime = get_runtime()
-    return jsonify(tasks=service.list_tasks(runtime.db, runtime.registry))
+    return Response(get_runtime().task_list_json(), mimetype="application/json")
 
 
 @bp.get("/tasks/<task_id>")
@@ -78,7 +77,7 @@ def history(task_id: str) -> Response:
     service.definition_of(runtime.registry, task_id)
     page = query_int("page", 1, 1, 999_999_999)
     limit = query_int("limit", 20, 1, 100)
-    status = query_choice("status", service.HISTORY_FILTERS)
+    status = query_choice("status", service.HISTORY_STATUSES)
     result = service.history(runtime.db, runtime.registry, task_id, page, limit, status)
     return jsonify(history=result.items, pagination=result.pagination())
 

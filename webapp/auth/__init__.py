@@ -1,7 +1,7 @@
 """Authentication: dashboard sessions (Flask-Login), API keys, and CSRF (Flask-WTF)."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -17,6 +17,7 @@ QUERY_KEY_NAMES = ("apikey", "api_key", "apiKey", "x-api-key", "key")
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["cinephage.recent_keys"] = api_keys.RecentKeys()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -39,8 +40,7 @@ def require_api_auth() -> None:
         )
     key = request.headers.get("x-api-key")
     if key is not None:
-        if api_keys.verify_key(get_db(), key.strip(), now_utc()) is None:
-            raise Unauthorized("Invalid or revoked API key", "INVALID_API_KEY")
+        _check_key(key.strip())
         g.auth_method = "api_key"
         return
     if current_user.is_authenticated:
@@ -49,3 +49,13 @@ def require_api_auth() -> None:
             csrf.protect()
         return
     raise Unauthorized("Authentication required: send an x-api-key header or log in", "AUTH_REQUIRED")
+
+
+def _check_key(key: str) -> None:
+    recent = current_app.extensions["cinephage.recent_keys"]
+    hashed = api_keys.digest(key)
+    if hashed in recent:
+        return
+    if api_keys.verify_key(get_db(), key, now_utc()) is None:
+        raise Unauthorized("Invalid or revoked API key", "INVALID_API_KEY")
+    recent.add(hashed)

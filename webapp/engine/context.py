@@ -91,7 +91,7 @@ class RunContext:
         self.flush()
 
     def record(
-        self, item: MediaItem | None, action: str, status: str, message: str | None = None, *, affected: bool = False
+        self, item: MediaItem | None, action: str, status: str, message: str, *, affected: bool = False
     ) -> None:
         """One activity row for the item in hand; ``affected`` counts it as changed."""
         self._pending.append({

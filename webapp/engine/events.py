@@ -143,6 +143,11 @@ class EventBroker:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
+    @property
+    def running(self) -> bool:
+        """True while the reader thread follows the log (so listeners hear of every change)."""
+        return self._thread is not None and not self._stop.is_set()
+
     def notify(self) -> None:
         """Something was appended here: read the log now rather than at the next poll."""
         self._wake.set()
@@ -189,6 +194,10 @@ class EventBroker:
             delivered += len(batch)
 
     def _deliver(self, batch: list[Event]) -> None:
+        # Listeners first: a client that sees an event must find caches already refreshed.
+        for event in batch:
+            for listener in self._listeners:
+                listener(event)
         with self._lock:
             self.position = batch[-1].id
             slow = [sub for sub in self._subscribers if not all(sub.offer(event) for event in batch)]
@@ -197,6 +206,3 @@ class EventBroker:
                 sub.close()
         for sub in slow:
             log.warning("dropped a stream client that fell %d events behind", self.queue_size)
-        for event in batch:
-            for listener in self._listeners:
-                listener(event)

@@ -15,10 +15,9 @@ from ..engine.events import append_event
 from ..engine.registry import TaskDefinition, TaskRegistry
 from ..engine.runs import Accepted, locked_task, request_cancel, request_run
 from ..errors import NotFound, ValidationError
-from ..models import RUN_FAILED, RUN_QUEUED, TaskActivity, TaskRun, TaskSetting
+from ..models import RUN_FAILED, RUN_QUEUED, RUN_RUNNING, TaskActivity, TaskRun, TaskSetting
 
 HISTORY_STATUSES = ("running", "completed", "failed", "cancelled")
-HISTORY_FILTERS = (*HISTORY_STATUSES, RUN_QUEUED)
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,9 @@ def run_view(run: TaskRun) -> dict[str, Any]:
         "startedAt": iso(run.started_at),
         "completedAt": iso(run.completed_at),
         "duration": run.duration_ms,
-        "status": run.status,
+        # decisions.md keeps history to four statuses: a run waiting to start is "running".
+        "status": RUN_RUNNING if run.status == RUN_QUEUED else run.status,
+        "queued": run.status == RUN_QUEUED,
         "itemsProcessed": run.items_processed,
         "itemsAffected": run.items_affected,
         "itemsTotal": run.items_total,
@@ -193,7 +194,9 @@ def history(db: Database, registry: TaskRegistry, task_id: str, page: int, limit
     """A task's runs, newest first."""
     definition_of(registry, task_id)
     where = [TaskRun.task_id == task_id]
-    if status is not None:
+    if status == RUN_RUNNING:
+        where.append(TaskRun.status.in_((RUN_RUNNING, RUN_QUEUED)))
+    elif status is not None:
         where.append(TaskRun.status == status)
     with db.read() as session:
         total = session.scalar(select(func.count()).select_from(TaskRun).where(*where)) or 0
@@ -220,7 +223,7 @@ def activity_view(row: TaskActivity) -> dict[str, Any]:
         "mediaTitle": row.media_title,
         "action": row.action,
         "status": row.status,
-        "message": row.message,
+        "message": row.message or "",
         "timestamp": iso(row.timestamp),
     }
 

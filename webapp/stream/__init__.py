@@ -85,7 +85,9 @@ def _replay(db: Database, last_id: int, position: int) -> Iterator[str]:
     with db.read() as session:
         lowest, highest = session.execute(select(func.min(TaskEvent.id), func.max(TaskEvent.id))).one()
     if last_id > (highest or 0) or (lowest is not None and lowest > last_id + 1):
-        data = json.dumps({"reason": "Last-Event-ID is older than the kept event log", "timestamp": iso(now_utc())})
+        data = json.dumps({
+            "taskId": None, "reason": "Last-Event-ID is older than the kept event log", "timestamp": iso(now_utc()),
+        })
         yield f"id: {position}\nevent: reset\ndata: {data}\n\n"
         return position
     sent = last_id
