@@ -1,6 +1,7 @@
 """Dashboard users: Argon2id password hashes, created by the CLI, the env or the first visit."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -12,9 +13,13 @@ from ..errors import ValidationError
 from ..models import User
 
 hasher = PasswordHasher()
-# Verifying against this keeps an unknown user name as slow as a wrong password.
-_DUMMY_HASH = hasher.hash("not a password")
 MIN_PASSWORD_LENGTH = 8
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps an unknown user name as slow as a wrong password."""
+    return hasher.hash("not a password")
 
 
 def validate_credentials(username: str, password: str) -> None:
@@ -48,7 +53,7 @@ def authenticate(db: Database, username: str, password: str, now: datetime) -> U
     with db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
     try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None:

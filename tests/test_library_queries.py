@@ -1,0 +1,289 @@
+"""The selection queries, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from webapp.db import Database
+from webapp.library import (
+    MediaItem, Profile, cutoff_unmet_items, import_queue, load_profiles, missing_items, missing_subtitles,
+    newly_aired_episodes, pending_releases, series_to_refresh, upgradable_items, upgradable_subtitles,
+)
+from webapp.models import (
+    Base, Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, ProfileQuality, QualityProfile, Series,
+    SubtitleFile, WantedLanguage,
+)
+from webapp.providers import Release
+
+NOW = datetime(2024, 6, 20, 10, 0, tzinfo=timezone.utc)
+TODAY = NOW.date()
+HD = ("SDTV", "HDTV-720p", "WEBDL-1080p", "Bluray-1080p")
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    Base.metadata.create_all(database.engine)
+    yield database
+    database.dispose()
+
+
+class Library:
+    """Adds library rows with sensible defaults; each method returns the new row's id."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, model: type[Any], **fields: Any) -> int:
+        with self.db.write() as session:
+            row = model(**fields)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def profile(self, name: str = "HD-1080p", qualities: tuple[str, ...] = HD, cutoff: str = "WEBDL-1080p",
+                upgrades: bool = True, increment: int = 1) -> int:
+        profile_id = self.add(QualityProfile, name=name, cutoff_quality=cutoff, upgrades_allowed=upgrades,
+                              min_upgrade_increment=increment)
+        for rank, quality in enumerate(qualities, start=1):
+            self.add(ProfileQuality, profile_id=profile_id, quality=quality, rank=rank)
+        return profile_id
+
+    def movie(self, title: str, profile: int, monitored: bool = True, searched: datetime | None = None,
+              year: int = 2019) -> int:
+        return self.add(Movie, tmdb_id=None, title=title, year=year, monitored=monitored, quality_profile_id=profile,
+                        added_at=NOW - timedelta(days=90), last_searched_at=searched)
+
+    def series(self, title: str, profile: int, monitored: bool = True, tmdb_id: int | None = None,
+               refreshed: datetime | None = None) -> int:
+        return self.add(Series, tmdb_id=tmdb_id, title=title, monitored=monitored, quality_profile_id=profile,
+                        added_at=NOW - timedelta(days=90), last_refreshed_at=refreshed)
+
+    def episode(self, series: int, season: int, number: int, aired: date | None, monitored: bool = True,
+                searched: datetime | None = None, added: datetime | None = None) -> int:
+        return self.add(Episode, series_id=series, season_number=season, episode_number=number, title=f"E{number}",
+                        air_date=aired, monitored=monitored, added_at=added or NOW - timedelta(days=90),
+                        last_searched_at=searched)
+
+    def file(self, quality: str, movie: int | None = None, episode: int | None = None,
+             subtitles_searched: datetime | None = None) -> int:
+        return self.add(MediaFile, movie_id=movie, episode_id=episode, path=f"/media/{movie}-{episode}.mkv",
+                        quality=quality, size_bytes=1, imported_at=NOW - timedelta(days=5),
+                        subtitles_searched_at=subtitles_searched)
+
+    def subtitle(self, file: int, language: str, score: int) -> int:
+        return self.add(SubtitleFile, media_file_id=file, language=language, score=score, provider="p",
+                        path=f"/media/{file}.{language}.srt", downloaded_at=NOW - timedelta(days=1))
+
+    def language(self, language: str, min_score: int) -> int:
+        return self.add(WantedLanguage, language=language, min_score=min_score)
+
+    def pending(self, title: str, release_at: datetime, movie: int | None = None, episode: int | None = None,
+                score: int = 50, status: str = "pending", quality: str = "WEBDL-1080p") -> int:
+        return self.add(PendingRelease, movie_id=movie, episode_id=episode, title=title, quality=quality, score=score,
+                        indexer="idx", download_url=f"https://example.invalid/{title}", added_at=NOW - timedelta(hours=12),
+                        release_at=release_at, status=status)
+
+    def queued(self, file: int, queued: datetime, processed: datetime | None = None) -> int:
+        return self.add(ImportQueueEntry, media_file_id=file, queued_at=queued, processed_at=processed)
+
+
+@pytest.fixture
+def lib(db: Database) -> Library:
+    return Library(db)
+
+
+def titles(items: list[Any]) -> list[str]:
+    return [item.title for item in items]
+
+
+def test_media_items_name_themselves() -> None:
+    movie = MediaItem(kind="movie", id=12, name="Heat", profile_id=1, year=1995)
+    episode = MediaItem(kind="episode", id=34, name="Lost", profile_id=1, series_id=3, season=1, episode=2)
+    assert (movie.media_id, movie.title) == ("movie_12", "Heat (1995)")
+    assert (episode.media_id, episode.title) == ("episode_34", "Lost S01E02")
+
+
+def test_missing_items_are_monitored_aired_and_without_a_file(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    lib.movie("Wanted", hd)
+    lib.movie("Unmonitored", hd, monitored=False)
+    lib.file("WEBDL-1080p", movie=lib.movie("Has File", hd))
+    show = lib.series("Show", hd)
+    lib.episode(show, 1, 1, TODAY - timedelta(days=7))
+    lib.file("SDTV", episode=lib.episode(show, 1, 2, TODAY))
+    lib.episode(show, 1, 3, TODAY + timedelta(days=1))
+    lib.episode(show, 1, 4, None)
+    lib.episode(show, 1, 5, TODAY - timedelta(days=1), monitored=False)
+    lib.episode(lib.series("Dropped", hd, monitored=False), 1, 1, TODAY - timedelta(days=7))
+    with db.read() as session:
+        wanted = missing_items(session, today=TODAY, searched_before=NOW - timedelta(hours=12))
+    assert titles(wanted) == ["Show S01E01", "Wanted (2019)"]
+    assert [w.season_size for w in wanted] == [3, 0]  # three episodes of season 1 have aired
+
+
+def test_missing_items_respect_the_search_cooldown_unless_forced(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    lib.movie("Recent", hd, searched=NOW - timedelta(hours=1))
+    lib.movie("Long Ago", hd, searched=NOW - timedelta(days=2))
+    lib.movie("Never", hd)
+    with db.read() as session:
+        cooled = missing_items(session, today=TODAY, searched_before=NOW - timedelta(hours=12))
+        forced = missing_items(session, today=TODAY, searched_before=None)
+        first = missing_items(session, today=TODAY, searched_before=None, limit=1)
+    assert titles(cooled) == ["Never (2019)", "Long Ago (2019)"]
+    assert titles(forced) == ["Never (2019)", "Long Ago (2019)", "Recent (2019)"]
+    assert titles(first) == ["Never (2019)"]
+
+
+def test_newly_aired_episodes_aired_or_were_added_since(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    show = lib.series("Show", hd)
+    since = NOW - timedelta(hours=1)
+    lib.episode(show, 1, 1, TODAY - timedelta(days=30))
+    lib.episode(show, 1, 2, TODAY)
+    lib.episode(show, 1, 3, TODAY - timedelta(days=30), added=NOW - timedelta(minutes=5))
+    lib.episode(show, 1, 4, TODAY, searched=NOW - timedelta(minutes=30))
+    lib.episode(show, 1, 5, TODAY + timedelta(days=7), added=NOW)
+    with db.read() as session:
+        fresh = newly_aired_episodes(session, today=TODAY, since=since, searched_before=since)
+        forced = newly_aired_episodes(session, today=TODAY, since=since, searched_before=None)
+    assert titles(fresh) == ["Show S01E02", "Show S01E03"]
+    assert titles(forced) == ["Show S01E02", "Show S01E03", "Show S01E04"]
+
+
+def test_cutoff_unmet_ranks_the_best_file_against_the_cutoff(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    lib.file("HDTV-720p", movie=lib.movie("Below", hd))
+    lib.file("WEBDL-1080p", movie=lib.movie("At Cutoff", hd))
+    two_files = lib.movie("Two Files", hd)
+    lib.file("SDTV", movie=two_files)
+    lib.file("Bluray-1080p", movie=two_files)
+    lib.file("DVD-Unlisted", movie=lib.movie("Unlisted Quality", hd))
+    lib.file("SDTV", movie=lib.movie("Unmonitored", hd, monitored=False))
+    lib.movie("No File", hd)
+    show = lib.series("Show", hd)
+    lib.file("SDTV", episode=lib.episode(show, 2, 1, TODAY))
+    with db.read() as session:
+        below = cutoff_unmet_items(session, searched_before=None)
+    assert {(item.title, item.file_rank, item.target_rank) for item in below} == {
+        ("Below (2019)", 2, 3), ("Unlisted Quality (2019)", 0, 3), ("Show S02E01", 1, 3),
+    }
+
+
+def test_upgradable_items_need_upgrades_allowed_and_room_for_the_increment(db: Database, lib: Library) -> None:
+    open_profile = lib.profile()
+    closed = lib.profile("Closed", upgrades=False)
+    by_two = lib.profile("By Two", increment=2)
+    lib.file("WEBDL-1080p", movie=lib.movie("Open Rank 3", open_profile))
+    lib.file("Bluray-1080p", movie=lib.movie("Open Top", open_profile))
+    lib.file("SDTV", movie=lib.movie("Closed Rank 1", closed))
+    lib.file("WEBDL-1080p", movie=lib.movie("By Two Rank 3", by_two))
+    lib.file("HDTV-720p", movie=lib.movie("By Two Rank 2", by_two))
+    lib.file("SDTV", movie=lib.movie("Searched", open_profile, searched=NOW - timedelta(hours=1)))
+    with db.read() as session:
+        upgradable = upgradable_items(session, searched_before=NOW - timedelta(days=3))
+    assert titles(upgradable) == ["Open Rank 3 (2019)", "By Two Rank 2 (2019)"]
+
+
+def test_pending_releases_due_or_no_longer_needed_best_first(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    wanted = lib.movie("Wanted", hd)
+    done = lib.movie("Done", hd)
+    lib.file("Bluray-1080p", movie=done)
+    show = lib.series("Show", hd)
+    episode = lib.episode(show, 1, 1, TODAY)
+    lib.pending("Wanted.Low", NOW - timedelta(minutes=1), movie=wanted, score=10)
+    lib.pending("Wanted.High", NOW - timedelta(hours=1), movie=wanted, score=90)
+    lib.pending("Wanted.Later", NOW + timedelta(hours=1), movie=wanted, score=99)
+    lib.pending("Wanted.Grabbed", NOW - timedelta(hours=1), movie=wanted, status="grabbed")
+    lib.pending("Done.Later", NOW + timedelta(hours=1), movie=done, score=5)
+    lib.pending("Show.S01E01", NOW, episode=episode, score=50)
+    with db.read() as session:
+        releases = pending_releases(session, now=NOW)
+    assert [(r.release_title, r.satisfied, r.title) for r in releases] == [
+        ("Wanted.High", False, "Wanted (2019)"), ("Show.S01E01", False, "Show S01E01"),
+        ("Wanted.Low", False, "Wanted (2019)"), ("Done.Later", True, "Done (2019)"),
+    ]
+
+
+def test_missing_subtitles_give_one_row_per_file_and_missing_language(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    lib.language("en", 60)
+    lib.language("fr", 70)
+    english_only = lib.file("WEBDL-1080p", movie=lib.movie("English Only", hd))
+    lib.subtitle(english_only, "en", 90)
+    bare = lib.file("WEBDL-1080p", movie=lib.movie("Bare", hd))
+    complete = lib.file("WEBDL-1080p", movie=lib.movie("Complete", hd))
+    lib.subtitle(complete, "en", 100)
+    lib.subtitle(complete, "fr", 40)
+    lib.file("WEBDL-1080p", movie=lib.movie("Searched", hd), subtitles_searched=NOW - timedelta(hours=1))
+    with db.read() as session:
+        needs = missing_subtitles(session, searched_before=NOW - timedelta(hours=3))
+    assert [(n.title, n.file_id, n.language, n.min_score) for n in needs] == [
+        ("English Only (2019)", english_only, "fr", 70), ("Bare (2019)", bare, "en", 60), ("Bare (2019)", bare, "fr", 70),
+    ]
+
+
+def test_upgradable_subtitles_are_wanted_languages_below_the_best_score(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    lib.language("en", 60)
+    file = lib.file("WEBDL-1080p", movie=lib.movie("Film", hd))
+    lib.subtitle(file, "en", 70)
+    lib.subtitle(lib.file("WEBDL-1080p", movie=lib.movie("Perfect", hd)), "en", 100)
+    lib.subtitle(lib.file("WEBDL-1080p", movie=lib.movie("Unwanted", hd)), "de", 10)
+    with db.read() as session:
+        needs = upgradable_subtitles(session, searched_before=None)
+    assert [(n.title, n.language, n.current_score, n.min_score) for n in needs] == [("Film (2019)", "en", 70, 60)]
+
+
+def test_import_queue_lists_unprocessed_entries_with_their_missing_languages(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    lib.language("en", 60)
+    lib.language("fr", 70)
+    show = lib.series("Show", hd)
+    lacking = lib.file("WEBDL-1080p", episode=lib.episode(show, 1, 1, TODAY))
+    lib.subtitle(lacking, "en", 90)
+    complete = lib.file("WEBDL-1080p", movie=lib.movie("Complete", hd))
+    lib.subtitle(complete, "en", 90)
+    lib.subtitle(complete, "fr", 90)
+    first = lib.queued(lacking, NOW - timedelta(minutes=20))
+    second = lib.queued(complete, NOW - timedelta(minutes=10))
+    lib.queued(lacking, NOW - timedelta(minutes=30), processed=NOW - timedelta(minutes=25))
+    with db.read() as session:
+        entries = import_queue(session)
+        oldest = import_queue(session, limit=1)
+    assert [(e.entry_id, e.title, [w.language for w in e.missing]) for e in entries] == [
+        (first, "Show S01E01", ["fr"]), (second, "Complete (2019)", []),
+    ]
+    assert [e.entry_id for e in oldest] == [first]
+
+
+def test_series_to_refresh_are_monitored_and_known_least_recent_first(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    lib.series("Refreshed", hd, tmdb_id=1, refreshed=NOW - timedelta(hours=1))
+    lib.series("Never", hd, tmdb_id=2)
+    lib.series("Unmonitored", hd, tmdb_id=3, monitored=False)
+    lib.series("Unknown To Metadata", hd)
+    with db.read() as session:
+        shows = series_to_refresh(session)
+    assert [(s.title, s.tmdb_id, s.media_id.startswith("series_")) for s in shows] == [
+        ("Never", 2, True), ("Refreshed", 1, True),
+    ]
+
+
+def test_profiles_load_with_ranks_and_pick_the_best_release(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    with db.read() as session:
+        profile = load_profiles(session)[hd]
+    releases = [
+        Release("a", "HDTV-720p", "i", "u", score=99), Release("b", "WEBDL-1080p", "i", "u", score=5),
+        Release("c", "WEBDL-1080p", "i", "u", score=9), Release("d", "Remux-2160p", "i", "u", score=100),
+    ]
+    assert (profile.cutoff_rank, profile.rank("Bluray-1080p"), profile.rank("Remux-2160p")) == (3, 4, 0)
+    assert profile.best_release(releases, 1) == releases[2]
+    assert profile.best_release(releases, 4) is None
+    assert Profile(1, "Empty", {}, "x", True, 1).best_release(releases, 1) is None

@@ -1,0 +1,21 @@
+"""The media library as the tasks see it: selections, quality profiles and writes."""
+from .items import (
+    EPISODE, MOVIE, FiledItem, ImportItem, MediaItem, PendingItem, SeriesItem, SubtitleNeed, WantedItem,
+    WantedLanguage,
+)
+from .demo import seed_demo
+from .profiles import Profile, load_profiles
+from .queries import (
+    BEST_SUBTITLE_SCORE, cutoff_unmet_items, import_queue, missing_items, missing_subtitles, newly_aired_episodes,
+    pending_releases, series_to_refresh, upgradable_items, upgradable_subtitles,
+)
+from .sidecar import SidecarSubtitles, sidecar_path
+from .writes import WriteBatch
+
+__all__ = [
+    "BEST_SUBTITLE_SCORE", "EPISODE", "MOVIE", "FiledItem", "ImportItem", "MediaItem", "PendingItem", "Profile",
+    "SeriesItem", "SidecarSubtitles", "SubtitleNeed", "WantedItem", "WantedLanguage", "WriteBatch",
+    "cutoff_unmet_items", "import_queue", "load_profiles", "missing_items", "missing_subtitles",
+    "newly_aired_episodes", "pending_releases", "seed_demo", "series_to_refresh", "sidecar_path", "upgradable_items",
+    "upgradable_subtitles",
+]

@@ -1,0 +1,149 @@
+"""What the tasks ask of the outside world, as interfaces with plain values.
+
+Real providers (Torznab/Newznab indexers, qBittorrent/SABnzbd, OpenSubtitles,
+TMDB...) implement these protocols; nothing here knows of Flask, tasks or the
+database. A provider that fails raises ``ProviderError`` with a message a user can
+act on; the tasks record it against the item in hand and go on with the next.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+
+class ProviderError(Exception):
+    """A provider could not answer (unreachable, refused, malformed reply)."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A movie, one episode, or a whole season (``episode`` None) to look for."""
+
+    title: str
+    year: int | None = None
+    tmdb_id: int | None = None
+    season: int | None = None
+    episode: int | None = None
+
+    @classmethod
+    def movie(cls, title: str, year: int | None, tmdb_id: int | None) -> SearchQuery:
+        return cls(title=title, year=year, tmdb_id=tmdb_id)
+
+    @classmethod
+    def for_episode(cls, series_title: str, season: int, episode: int, tmdb_id: int | None) -> SearchQuery:
+        return cls(title=series_title, tmdb_id=tmdb_id, season=season, episode=episode)
+
+    @classmethod
+    def season_pack(cls, series_title: str, season: int, tmdb_id: int | None) -> SearchQuery:
+        return cls(title=series_title, tmdb_id=tmdb_id, season=season)
+
+    @property
+    def is_movie(self) -> bool:
+        return self.season is None
+
+    @property
+    def is_season_pack(self) -> bool:
+        return self.season is not None and self.episode is None
+
+
+@dataclass(frozen=True)
+class Release:
+    """One result of an indexer search; ``score`` ranks releases of equal quality."""
+
+    title: str
+    quality: str
+    indexer: str
+    download_url: str
+    score: int = 0
+    size_bytes: int | None = None
+    protocol: str = "torrent"  # or "usenet"
+    full_season: bool = False  # the release holds a whole season
+
+
+@dataclass(frozen=True)
+class SubtitleRequest:
+    """The media file a subtitle is wanted for, and in which language."""
+
+    title: str
+    language: str
+    file_path: str
+    year: int | None = None
+    tmdb_id: int | None = None
+    season: int | None = None
+    episode: int | None = None
+
+
+@dataclass(frozen=True)
+class SubtitleResult:
+    """A subtitle a provider offers; ``score`` 0-100 says how well it matches the file."""
+
+    provider: str
+    language: str
+    score: int
+    reference: str  # what the provider needs to download it (a file id, a URL)
+    release_name: str | None = None
+    format: str = "srt"
+
+
+@dataclass(frozen=True)
+class EpisodeInfo:
+    season: int
+    number: int
+    title: str
+    air_date: date | None = None
+
+
+class Indexer(Protocol):
+    name: str
+
+    def search(self, query: SearchQuery) -> list[Release]: ...
+
+
+class DownloadClient(Protocol):
+    name: str
+
+    def add(self, release: Release) -> str:
+        """Hands the release over for download; returns the client's download id."""
+        ...
+
+
+class SubtitleProvider(Protocol):
+    name: str
+
+    def search(self, request: SubtitleRequest) -> list[SubtitleResult]: ...
+
+    def download(self, result: SubtitleResult) -> bytes: ...
+
+
+class MetadataSource(Protocol):
+    name: str
+
+    def episodes(self, series_tmdb_id: int) -> list[EpisodeInfo]:
+        """Every episode the source knows of for the series, announced ones included."""
+        ...
+
+
+class SubtitleStore(Protocol):
+    def save(self, media_path: str, language: str, content: bytes, format: str) -> str:
+        """Keeps a downloaded subtitle for the media file; returns where it went."""
+        ...
+
+
+@dataclass
+class ProviderSet:
+    """The providers one app uses; tasks skip the steps whose provider is missing.
+
+    ``subtitle_store`` None means subtitles are written beside their media file.
+    """
+
+    indexers: list[Indexer] = field(default_factory=list)
+    download_client: DownloadClient | None = None
+    subtitle_providers: list[SubtitleProvider] = field(default_factory=list)
+    metadata: MetadataSource | None = None
+    subtitle_store: SubtitleStore | None = None
+
+    @classmethod
+    def empty(cls) -> ProviderSet:
+        """No provider at all: every task records what it would need."""
+        return cls()

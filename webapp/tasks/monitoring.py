@@ -1,0 +1,163 @@
+"""Monitoring tasks: find what the library lacks or could improve, and grab it."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+
+from ..engine.context import RunContext
+from ..engine.registry import TaskDefinition, TaskRegistry
+from ..library import (
+    FiledItem, PendingItem, Profile, SeriesItem, WantedItem, WriteBatch, cutoff_unmet_items, load_profiles,
+    missing_items, newly_aired_episodes, pending_releases, series_to_refresh, upgradable_items,
+)
+from ..library.writes import set_release_status, store_episodes
+from ..providers import ProviderError, ProviderSet, Release
+from .common import (
+    DETECT, EXPIRE, FAILED, GRABBED, LIMIT_OPTION, NO_RESULTS, SKIPPED, SUCCESS, Outcome, limit, record,
+    searched_before,
+)
+from .history import previous_run_started
+from .searching import Grabber, SeasonPacks, grab
+
+# Default intervals, in minutes.
+MISSING_INTERVAL = 1440
+NEW_INTERVAL = 60
+CUTOFF_INTERVAL = 1440
+UPGRADE_INTERVAL = 10080
+PENDING_INTERVAL = 15
+
+
+def missing_episodes(providers: ProviderSet, ctx: RunContext) -> None:
+    """Searches and grabs monitored, aired episodes and monitored movies that have no file."""
+    with ctx.db.read() as session:
+        profiles = load_profiles(session)
+        items = missing_items(
+            session, today=ctx.now.date(), searched_before=searched_before(ctx, MISSING_INTERVAL), limit=limit(ctx)
+        )
+    with WriteBatch(ctx.db) as writes:
+        grabber = Grabber(providers, profiles, writes, ctx.now)
+        packs = SeasonPacks(items, grabber)
+        for wanted in ctx.items(items):
+            record(ctx, wanted, packs.grabbed(wanted) or grabber.search_and_grab(wanted.item, 1))
+
+
+def new_episodes(providers: ProviderSet, ctx: RunContext) -> None:
+    """Detects newly announced episodes, then searches those that aired since the last run."""
+    since = previous_run_started(ctx.db, ctx.task_id, ctx.run_id) or ctx.now - timedelta(minutes=NEW_INTERVAL)
+    with ctx.db.read() as session:
+        shows = series_to_refresh(session, limit=limit(ctx))
+    for show in ctx.items(shows):
+        record(ctx, show, _detect(providers, ctx, show))
+    with ctx.db.read() as session:
+        profiles = load_profiles(session)
+        items = newly_aired_episodes(
+            session, today=ctx.now.date(), since=since, searched_before=None if ctx.force else since, limit=limit(ctx)
+        )
+    with WriteBatch(ctx.db) as writes:
+        grabber = Grabber(providers, profiles, writes, ctx.now)
+        for wanted in ctx.items(items):
+            record(ctx, wanted, grabber.search_and_grab(wanted.item, 1))
+
+
+def _detect(providers: ProviderSet, ctx: RunContext, show: SeriesItem) -> Outcome:
+    """Adds the episodes the metadata source knows of and the library lacks."""
+    source = providers.metadata
+    if source is None:
+        return Outcome(DETECT, SKIPPED, "No metadata source configured")
+    try:
+        episodes = source.episodes(show.tmdb_id)
+    except ProviderError as error:
+        return Outcome(DETECT, FAILED, f"{source.name}: {error}")
+    added = store_episodes(ctx.db, show.id, episodes, ctx.now)
+    if not added:
+        return Outcome(DETECT, NO_RESULTS, "No new episodes")
+    names = ", ".join(f"S{info.season:02d}E{info.number:02d}" for info in added[:10])
+    more = f" and {len(added) - 10} more" if len(added) > 10 else ""
+    return Outcome(DETECT, SUCCESS, f"Found {len(added)} new episodes: {names}{more}", affected=True)
+
+
+def cutoff_unmet(providers: ProviderSet, ctx: RunContext) -> None:
+    """Searches items whose best file is below their profile's cutoff, for any better release."""
+    with ctx.db.read() as session:
+        profiles = load_profiles(session)
+        items = cutoff_unmet_items(session, searched_before=searched_before(ctx, CUTOFF_INTERVAL), limit=limit(ctx))
+    _search_better(providers, ctx, profiles, items, increment=lambda profile: 1)
+
+
+def upgrade(providers: ProviderSet, ctx: RunContext) -> None:
+    """Searches upgradable items for a release better by at least the profile's minimum increment."""
+    with ctx.db.read() as session:
+        profiles = load_profiles(session)
+        items = upgradable_items(session, searched_before=searched_before(ctx, UPGRADE_INTERVAL), limit=limit(ctx))
+    _search_better(providers, ctx, profiles, items, increment=lambda profile: profile.min_upgrade_increment)
+
+
+def _search_better(
+    providers: ProviderSet, ctx: RunContext, profiles: dict[int, Profile], items: list[FiledItem],
+    increment: Callable[[Profile], int],
+) -> None:
+    with WriteBatch(ctx.db) as writes:
+        grabber = Grabber(providers, profiles, writes, ctx.now)
+        for filed in ctx.items(items):
+            min_rank = filed.file_rank + increment(profiles[filed.item.profile_id])
+            record(ctx, filed, grabber.search_and_grab(filed.item, min_rank))
+
+
+def pending(providers: ProviderSet, ctx: RunContext) -> None:
+    """Grabs held-back releases whose delay expired, best first; expires those no longer needed."""
+    with ctx.db.read() as session:
+        items = pending_releases(session, now=ctx.now, limit=limit(ctx))
+    grabbed: set[str] = set()  # media ids of the items a release was grabbed for in this run
+    with WriteBatch(ctx.db) as writes:
+        for release in ctx.items(items):
+            outcome = _settle(release, providers, grabbed)
+            record(ctx, release, outcome)
+            status = _release_status(outcome)
+            if status is not None:
+                writes.add(set_release_status(release.release_id, status))
+            if status == "grabbed":
+                grabbed.add(release.media_id)
+
+
+def _release_status(outcome: Outcome) -> str | None:
+    """What the pending release becomes; None while it stays pending (e.g. no download client)."""
+    if outcome.status == GRABBED:
+        return "grabbed"
+    return "expired" if outcome.action == EXPIRE else None
+
+
+def _settle(release: PendingItem, providers: ProviderSet, grabbed: set[str]) -> Outcome:
+    if release.satisfied:
+        return _expired(release, "the file already meets the cutoff")
+    if release.media_id in grabbed:
+        return _expired(release, "a better release was grabbed")
+    if not release.download_url:
+        return _expired(release, "it has no download link")
+    return grab(providers.download_client, Release(
+        title=release.release_title, quality=release.quality, indexer=release.indexer or "unknown indexer",
+        download_url=release.download_url, score=release.score,
+    ))
+
+
+def _expired(release: PendingItem, reason: str) -> Outcome:
+    return Outcome(EXPIRE, SUCCESS, f"Expired {release.release_title}: {reason}", affected=True)
+
+
+def register(registry: TaskRegistry, providers: ProviderSet) -> None:
+    """Adds the five monitoring tasks, in the order they are listed."""
+    for task_id, name, description, body, interval, minimum in (
+        ("task_missing_episodes", "Missing Episodes", "Search for missing TV episodes and movies",
+         missing_episodes, MISSING_INTERVAL, 15),
+        ("task_new_episodes", "New Episodes", "Detect new episodes and search those that aired",
+         new_episodes, NEW_INTERVAL, 15),
+        ("task_cutoff_unmet", "Cutoff Unmet", "Search for items below quality cutoff",
+         cutoff_unmet, CUTOFF_INTERVAL, 15),
+        ("task_upgrade", "Quality Upgrade", "Search for better quality releases", upgrade, UPGRADE_INTERVAL, 60),
+        ("task_pending_releases", "Pending Releases", "Grab delayed releases that are due and expire unneeded ones",
+         pending, PENDING_INTERVAL, 5),
+    ):
+        registry.add(TaskDefinition(
+            id=task_id, name=name, description=description, type="monitoring", default_interval=interval,
+            min_interval=minimum, body=partial(body, providers), options=dict(LIMIT_OPTION),
+        ))

@@ -1,0 +1,70 @@
+"""Subtitle tasks: fetch missing subtitles, better ones, and those of new imports."""
+from __future__ import annotations
+
+from functools import partial
+
+from ..engine.context import RunContext
+from ..engine.registry import TaskDefinition, TaskRegistry
+from ..library import (
+    BEST_SUBTITLE_SCORE, SubtitleNeed, WriteBatch, import_queue, missing_subtitles, upgradable_subtitles,
+)
+from ..library.writes import mark_processed
+from ..providers import ProviderSet
+from .common import DOWNLOAD_SUBTITLE, LIMIT_OPTION, UPGRADE_SUBTITLE, limit, record, searched_before
+from .subtitle_fetch import SubtitleFetcher
+
+MISSING_INTERVAL, UPGRADE_INTERVAL, ON_IMPORT_INTERVAL = 360, 1440, 15
+# How much better than the current subtitle a replacement must score to be worth it.
+UPGRADE_MARGIN = 10
+
+
+def missing(providers: ProviderSet, ctx: RunContext) -> None:
+    """Downloads, for each media file, the best subtitle in every wanted language it lacks."""
+    with ctx.db.read() as session:
+        needs = missing_subtitles(session, searched_before=searched_before(ctx, MISSING_INTERVAL), limit=limit(ctx))
+    with WriteBatch(ctx.db) as writes:
+        fetcher = SubtitleFetcher(providers, writes, ctx.now)
+        for need in ctx.items(needs):
+            record(ctx, need, fetcher.fetch(need, need.min_score, DOWNLOAD_SUBTITLE))
+
+
+def upgrade(providers: ProviderSet, ctx: RunContext) -> None:
+    """Replaces subtitles below the best score with a same-language one that scores clearly better."""
+    with ctx.db.read() as session:
+        needs = upgradable_subtitles(session, searched_before=searched_before(ctx, UPGRADE_INTERVAL), limit=limit(ctx))
+    with WriteBatch(ctx.db) as writes:
+        fetcher = SubtitleFetcher(providers, writes, ctx.now)
+        for need in ctx.items(needs):
+            record(ctx, need, fetcher.fetch(need, _upgrade_score(need), UPGRADE_SUBTITLE))
+
+
+def _upgrade_score(need: SubtitleNeed) -> int:
+    """The score a replacement needs: the margin above the current one, capped at the best score."""
+    current = need.current_score or 0
+    return max(need.min_score, min(current + UPGRADE_MARGIN, BEST_SUBTITLE_SCORE))
+
+
+def on_import(providers: ProviderSet, ctx: RunContext) -> None:
+    """Fetches the missing subtitles of each newly imported file, and takes it off the queue."""
+    with ctx.db.read() as session:
+        entries = import_queue(session, limit=limit(ctx))
+    with WriteBatch(ctx.db) as writes:
+        fetcher = SubtitleFetcher(providers, writes, ctx.now)
+        for entry in ctx.items(entries):
+            record(ctx, entry, fetcher.fetch_missing(entry, DOWNLOAD_SUBTITLE))
+            writes.add(mark_processed(entry.entry_id, ctx.now))
+
+
+def register(registry: TaskRegistry, providers: ProviderSet) -> None:
+    """Adds the three subtitle tasks, in the order they are listed."""
+    for task_id, name, description, body, interval, minimum in (
+        ("task_missing_subtitles", "Missing Subtitles", "Search for missing subtitles on media items",
+         missing, MISSING_INTERVAL, 15),
+        ("task_subtitle_upgrade", "Subtitle Upgrade", "Search for better subtitles", upgrade, UPGRADE_INTERVAL, 60),
+        ("task_subtitle_search_on_import", "Subtitle Search on Import", "Search subtitles on media import",
+         on_import, ON_IMPORT_INTERVAL, 5),
+    ):
+        registry.add(TaskDefinition(
+            id=task_id, name=name, description=description, type="subtitle", default_interval=interval,
+            min_interval=minimum, body=partial(body, providers), options=dict(LIMIT_OPTION),
+        ))
