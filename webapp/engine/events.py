@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from ..models import TaskEvent
 log = logging.getLogger("cinephage.events")
 
 EVENT_LOG_LOCK = 727275
+NOTIFY_CHANNEL = "cinephage_events"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ def append_event(session: Session, event_type: str, task_id: str | None, now: da
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK})
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered at commit: a wake-up hint
     payload = {"taskId": task_id, **fields, "timestamp": iso(now)}
     session.execute(
         insert(TaskEvent).values(type=event_type, task_id=task_id, payload=json.dumps(payload, separators=(",", ":")), created_at=now)
@@ -128,6 +131,26 @@ class EventBroker:
                 self.position = session.scalar(select(func.coalesce(func.max(TaskEvent.id), 0))) or 0
             self._thread = threading.Thread(target=self._run, name="event-reader", daemon=True)
             self._thread.start()
+            if self.db.engine.dialect.name == "postgresql":
+                threading.Thread(target=self._listen, name="event-listen", daemon=True).start()
+
+    def _listen(self) -> None:
+        """Wakes the reader when another process commits an event (PostgreSQL LISTEN/NOTIFY).
+
+        Only a hint: polling goes on regardless, so a lost notification or a dropped
+        connection costs latency, never an event.
+        """
+        conninfo = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            self._wake.set()
+            except psycopg.Error:
+                log.warning("LISTEN connection lost; polling until it is back", exc_info=True)
+                self._stop.wait(5.0)
 
     def stop(self) -> None:
         self._stop.set()
