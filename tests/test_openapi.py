@@ -570,7 +570,7 @@ def test_cookie_session_without_csrf_token_matches(
 
 def finish_a_run(runtime: Runtime, task_id: str, outcome: Outcome | None, titles: list[str | None]) -> str:
     """Starts the task's queued run through the engine's own functions, records activity, ends it."""
-    claimed = claim_queued(runtime.db, task_id, "test-owner", now_utc(), timedelta(seconds=60))
+    claimed = claim_queued(runtime.db, task_id, "test-owner", now_utc, timedelta(seconds=60))
     assert claimed is not None
     context = RunContext(db=runtime.db, run_id=claimed.run_id, task_id=task_id, force=False, options={},
                          clock=now_utc, deadline=time.monotonic() + 60)
@@ -583,7 +583,7 @@ def finish_a_run(runtime: Runtime, task_id: str, outcome: Outcome | None, titles
     context.flush(progress=True)
     if outcome is not None:
         assert finish_run(runtime.db, claimed.run_id, Outcome(outcome.status, context.processed, context.affected,
-                                                              outcome.error), now_utc())
+                                                              outcome.error), now_utc)
     return claimed.run_id
 
 
@@ -662,7 +662,7 @@ def test_event_payloads_match_the_stream_schemas(
     c.call(a, "post", f"/api/tasks/{task}/run", 200, headers=key)
     running = finish_a_run(runtime, task, None, ["Alien (1979)"])
     c.call(a, "post", f"/api/tasks/{task}/cancel", 200, headers=key)  # a running run: asked to stop
-    assert finish_run(runtime.db, running, Outcome("cancelled", 1, 0), now_utc())
+    assert finish_run(runtime.db, running, Outcome("cancelled", 1, 0), now_utc)
     c.call(a, "put", f"/api/tasks/{task}/enabled", 200, headers=key, json={"enabled": False})
     c.call(a, "put", f"/api/tasks/{task}/interval", 200, headers=key, json={"interval": 2, "unit": "hours"})
 

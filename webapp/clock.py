@@ -1,9 +1,11 @@
 """Time helpers: every timestamp in the program is an aware UTC datetime."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
+Clock = Callable[[], datetime]
 
 
 def now_utc() -> datetime:

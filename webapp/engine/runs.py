@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..clock import interval_delta, iso
+from ..clock import Clock, interval_delta, iso
 from ..db import Database
 from ..errors import InvalidState, NotFound
 from ..models import RUN_CANCELLED, RUN_FAILED, RUN_QUEUED, RUN_RUNNING, TaskRun, TaskSetting
@@ -89,10 +89,11 @@ def request_run(db: Database, task_id: str, *, force: bool, options: dict[str, A
         return Accepted(run.id, message, True)
 
 
-def claim_queued(db: Database, task_id: str, owner: str, now: datetime, lease: timedelta) -> ClaimedRun | None:
+def claim_queued(db: Database, task_id: str, owner: str, clock: Clock, lease: timedelta) -> ClaimedRun | None:
     """Starts the task's queued run here, if the task is free."""
     with db.write() as session:
         setting = locked_task(session, task_id)
+        now = clock()  # read once the row is ours, so start times follow the previous end
         run_id = setting.queued_run_id
         if run_id is None or setting.current_run_id is not None:
             return None
@@ -100,7 +101,7 @@ def claim_queued(db: Database, task_id: str, owner: str, now: datetime, lease: t
         return _start(session, setting, run_id, owner, now, lease)
 
 
-def claim_due(db: Database, task_id: str, owner: str, now: datetime, lease: timedelta) -> ClaimedRun | None:
+def claim_due(db: Database, task_id: str, owner: str, clock: Clock, lease: timedelta) -> ClaimedRun | None:
     """Starts a scheduled run here if the task is enabled, free and due.
 
     Runs missed while no process was up are coalesced: one run, then the timer
@@ -108,6 +109,7 @@ def claim_due(db: Database, task_id: str, owner: str, now: datetime, lease: time
     """
     with db.write() as session:
         setting = locked_task(session, task_id)
+        now = clock()
         due = setting.next_run_at is not None and setting.next_run_at <= now
         if not (setting.enabled and due) or setting.current_run_id or setting.queued_run_id:
             return None
@@ -136,14 +138,14 @@ def _start(session: Session, setting: TaskSetting, run_id: str, owner: str, now:
     return ClaimedRun(run_id, setting.id, run.force, options, now)
 
 
-def finish_run(db: Database, run_id: str, outcome: Outcome, now: datetime) -> bool:
+def finish_run(db: Database, run_id: str, outcome: Outcome, clock: Clock) -> bool:
     """Records a run's end and frees its task; False if it had already been ended."""
     with db.write() as session:
         run = session.get(TaskRun, run_id)
         if run is None:
             return False
         setting = locked_task(session, run.task_id)
-        return _finish(session, setting, run, outcome, now)
+        return _finish(session, setting, run, outcome, clock())
 
 
 def _finish(session: Session, setting: TaskSetting, run: TaskRun, outcome: Outcome, now: datetime) -> bool:
@@ -231,7 +233,7 @@ def interrupted_runs(db: Database, now: datetime, is_dead_owner) -> list[str]:  
     ]
 
 
-def end_interrupted(db: Database, run_id: str, now: datetime, error: str) -> bool:
+def end_interrupted(db: Database, run_id: str, clock: Clock, error: str) -> bool:
     """Ends a run whose process died: ``failed``, with an error saying so."""
     with db.write() as session:
         run = session.get(TaskRun, run_id)
@@ -239,4 +241,4 @@ def end_interrupted(db: Database, run_id: str, now: datetime, error: str) -> boo
             return False
         setting = locked_task(session, run.task_id)
         outcome = Outcome(RUN_FAILED, run.items_processed, run.items_affected, error)
-        return _finish(session, setting, run, outcome, now)
+        return _finish(session, setting, run, outcome, clock())

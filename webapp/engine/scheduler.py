@@ -121,7 +121,7 @@ class Engine:
         for run in active:
             context = run.context
             processed, affected = (context.processed, context.affected) if context else (0, 0)
-            finish_run(self.db, run.claimed.run_id, Outcome(RUN_CANCELLED, processed, affected, SHUTDOWN), self.clock())
+            finish_run(self.db, run.claimed.run_id, Outcome(RUN_CANCELLED, processed, affected, SHUTDOWN), self.clock)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for thread in self._threads:
             thread.join(timeout=2)
@@ -148,10 +148,10 @@ class Engine:
             if definition is None or self._stop.is_set():
                 continue
             if setting.current_run_id is None and setting.queued_run_id is not None:
-                self._try(definition, lambda: claim_queued(self.db, setting.id, self.owner, now, self._lease))
+                self._try(definition, lambda: claim_queued(self.db, setting.id, self.owner, self.clock, self._lease))
             elif setting.enabled and setting.current_run_id is None and setting.next_run_at is not None:
                 if setting.next_run_at <= now:
-                    self._try(definition, lambda: claim_due(self.db, setting.id, self.owner, now, self._lease))
+                    self._try(definition, lambda: claim_due(self.db, setting.id, self.owner, self.clock, self._lease))
                 else:
                     delay = min(delay, (setting.next_run_at - now).total_seconds())
         return max(delay, 0.0)
@@ -197,7 +197,7 @@ class Engine:
             context.local_cancel.set()
         try:
             outcome = self._outcome(definition, context)
-            finish_run(self.db, claimed.run_id, outcome, self.clock())
+            finish_run(self.db, claimed.run_id, outcome, self.clock)
         except Exception:
             log.exception("recording the end of run %s failed; its lease will expire", claimed.run_id)
         finally:
@@ -241,7 +241,7 @@ class Engine:
     def reap(self, now: datetime) -> list[str]:
         """Ends runs whose process is gone: lease expired, or a dead process on this host."""
         reaped = [run_id for run_id in interrupted_runs(self.db, now, self._is_dead_owner)
-                  if end_interrupted(self.db, run_id, now, INTERRUPTED)]
+                  if end_interrupted(self.db, run_id, self.clock, INTERRUPTED)]
         if reaped:
             log.warning("ended %d interrupted run(s): %s", len(reaped), ", ".join(reaped))
             self.broker.notify()
