@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 
 from webapp import create_app
 from webapp.bootstrap import bootstrap
+from webapp.db import Database
+from webapp.migrate import upgrade
 from webapp.runtime import Runtime, runtime_of
 
 API_KEY = "cinephage_" + "0123456789abcdef" * 4
@@ -69,6 +71,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str, tmp_path: Path) -> Iterator[Database]:
+    """A migrated database, without an app."""
+    database = Database(database_url)
+    upgrade(database, tmp_path)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture

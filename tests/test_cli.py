@@ -24,7 +24,8 @@ def env(tmp_path: Path, database_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def db(database_url: str):  # type: ignore[no-untyped-def]
+def plain_db(database_url: str):  # type: ignore[no-untyped-def]
+    """The database the commands create (not migrated beforehand: the commands do it)."""
     database = Database(database_url)
     yield database
     database.dispose()
@@ -35,14 +36,14 @@ def test_db_upgrade_is_idempotent(env: dict[str, str]) -> None:
     assert cli(env, "db", "upgrade").startswith("already at ")
 
 
-def test_create_user_reads_the_password_from_stdin_and_hashes_it(env: dict[str, str], db: Database) -> None:
+def test_create_user_reads_the_password_from_stdin_and_hashes_it(env: dict[str, str], plain_db: Database) -> None:
     cli(env, "create-user", "owner", "--password-stdin", input="correct horse battery\n")
-    with db.read() as session:
+    with plain_db.read() as session:
         user = session.scalar(select(User).where(User.username == "owner"))
     assert user is not None and user.password_hash.startswith("$argon2id$")
     assert "correct horse" not in user.password_hash
-    assert authenticate(db, "owner", "correct horse battery", now_utc()) is not None
-    assert authenticate(db, "owner", "wrong", now_utc()) is None
+    assert authenticate(plain_db, "owner", "correct horse battery", now_utc()) is not None
+    assert authenticate(plain_db, "owner", "wrong", now_utc()) is None
 
 
 def test_create_user_refuses_a_duplicate_with_a_clear_error(env: dict[str, str]) -> None:
@@ -51,12 +52,12 @@ def test_create_user_refuses_a_duplicate_with_a_clear_error(env: dict[str, str])
         cli(env, "create-user", "owner", "--password-stdin", input="another password\n")
 
 
-def test_api_key_create_list_revoke(env: dict[str, str], db: Database) -> None:
+def test_api_key_create_list_revoke(env: dict[str, str], plain_db: Database) -> None:
     key = cli(env, "api-key", "create", "sonarr").strip()
     assert re.fullmatch(r"cinephage_[0-9a-f]{64}", key)
     listing = cli(env, "api-key", "list")
     assert key[:18] in listing and "sonarr" in listing and "active" in listing and key not in listing
-    with db.read() as session:
+    with plain_db.read() as session:
         stored = session.scalar(select(ApiKey))
     assert stored is not None and stored.key_hash != key and key not in stored.key_hash
     cli(env, "api-key", "revoke", key[:18])
@@ -65,10 +66,10 @@ def test_api_key_create_list_revoke(env: dict[str, str], db: Database) -> None:
         cli(env, "api-key", "revoke", key[:18])
 
 
-def test_seed_demo_is_idempotent(env: dict[str, str], db: Database) -> None:
+def test_seed_demo_is_idempotent(env: dict[str, str], plain_db: Database) -> None:
     cli(env, "seed-demo", "--items", "120")
-    with db.read() as session:
+    with plain_db.read() as session:
         first = session.scalar(select(func.count()).select_from(Movie))
     cli(env, "seed-demo", "--items", "120")
-    with db.read() as session:
+    with plain_db.read() as session:
         assert session.scalar(select(func.count()).select_from(Movie)) == first

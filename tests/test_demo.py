@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from test_library_queries import NOW, TODAY
-from test_tasks import activity, run
+from builders import NOW, TODAY, activity, run
 from webapp.db import Database
 from webapp.library import (
     cutoff_unmet_items, import_queue, missing_items, missing_subtitles, newly_aired_episodes, pending_releases,
@@ -21,14 +19,6 @@ from webapp.providers import ProviderSet
 
 TABLES = ("quality_profiles", "movies", "series", "episodes", "media_files", "subtitle_files", "pending_releases",
           "import_queue")
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    Base.metadata.create_all(database.engine)
-    yield database
-    database.dispose()
 
 
 def row_counts(db: Database) -> dict[str, int]:

@@ -17,7 +17,6 @@ from webapp.engine.events import EventBroker, events_after
 from webapp.engine.registry import TaskDefinition, TaskRegistry
 from webapp.engine.runs import request_cancel, request_run
 from webapp.engine.scheduler import INTERRUPTED, SHUTDOWN, Engine, EngineSettings
-from webapp.migrate import upgrade
 from webapp.models import TaskActivity, TaskEvent, TaskRun, TaskSetting
 from webapp.services.tasks import ensure_task_rows, set_interval
 
@@ -53,14 +52,6 @@ def make_registry(gate: Gate, items: int = 5) -> TaskRegistry:
     registry.add(TaskDefinition("task_gated", "Gated", "Waits on a gate", "monitoring", 60, 15, body))
     registry.add(TaskDefinition("task_broken", "Broken", "Always fails", "system", 120, 15, broken))
     return registry
-
-
-@pytest.fixture
-def db(database_url: str, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
-    database = Database(database_url)
-    upgrade(database, tmp_path)
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

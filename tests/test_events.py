@@ -2,23 +2,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from webapp.clock import now_utc
 from webapp.db import Database
 from webapp.engine.events import EventBroker, append_event, events_after, trim_events
-from webapp.migrate import upgrade
-
-
-@pytest.fixture
-def db(database_url: str, tmp_path: Path) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database, tmp_path)
-    yield database
-    database.dispose()
 
 
 def publish(db: Database, count: int = 1, task_id: str = "task_upgrade") -> None:

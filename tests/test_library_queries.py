@@ -1,103 +1,22 @@
 """The selection queries, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
+from builders import NOW, TODAY, Library, titles
 from webapp.db import Database
 from webapp.library import (
     MediaItem, Profile, cutoff_unmet_items, import_queue, load_profiles, missing_items, missing_subtitles,
     newly_aired_episodes, pending_releases, series_to_refresh, upgradable_items, upgradable_subtitles,
 )
-from webapp.models import (
-    Base, Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, ProfileQuality, QualityProfile, Series,
-    SubtitleFile, WantedLanguage,
-)
 from webapp.providers import Release
-
-NOW = datetime(2024, 6, 20, 10, 0, tzinfo=timezone.utc)
-TODAY = NOW.date()
-HD = ("SDTV", "HDTV-720p", "WEBDL-1080p", "Bluray-1080p")
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    Base.metadata.create_all(database.engine)
-    yield database
-    database.dispose()
-
-
-class Library:
-    """Adds library rows with sensible defaults; each method returns the new row's id."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def add(self, model: type[Any], **fields: Any) -> int:
-        with self.db.write() as session:
-            row = model(**fields)
-            session.add(row)
-            session.flush()
-            return row.id
-
-    def profile(self, name: str = "HD-1080p", qualities: tuple[str, ...] = HD, cutoff: str = "WEBDL-1080p",
-                upgrades: bool = True, increment: int = 1) -> int:
-        profile_id = self.add(QualityProfile, name=name, cutoff_quality=cutoff, upgrades_allowed=upgrades,
-                              min_upgrade_increment=increment)
-        for rank, quality in enumerate(qualities, start=1):
-            self.add(ProfileQuality, profile_id=profile_id, quality=quality, rank=rank)
-        return profile_id
-
-    def movie(self, title: str, profile: int, monitored: bool = True, searched: datetime | None = None,
-              year: int = 2019) -> int:
-        return self.add(Movie, tmdb_id=None, title=title, year=year, monitored=monitored, quality_profile_id=profile,
-                        added_at=NOW - timedelta(days=90), last_searched_at=searched)
-
-    def series(self, title: str, profile: int, monitored: bool = True, tmdb_id: int | None = None,
-               refreshed: datetime | None = None) -> int:
-        return self.add(Series, tmdb_id=tmdb_id, title=title, monitored=monitored, quality_profile_id=profile,
-                        added_at=NOW - timedelta(days=90), last_refreshed_at=refreshed)
-
-    def episode(self, series: int, season: int, number: int, aired: date | None, monitored: bool = True,
-                searched: datetime | None = None, added: datetime | None = None) -> int:
-        return self.add(Episode, series_id=series, season_number=season, episode_number=number, title=f"E{number}",
-                        air_date=aired, monitored=monitored, added_at=added or NOW - timedelta(days=90),
-                        last_searched_at=searched)
-
-    def file(self, quality: str, movie: int | None = None, episode: int | None = None,
-             subtitles_searched: datetime | None = None) -> int:
-        return self.add(MediaFile, movie_id=movie, episode_id=episode, path=f"/media/{movie}-{episode}.mkv",
-                        quality=quality, size_bytes=1, imported_at=NOW - timedelta(days=5),
-                        subtitles_searched_at=subtitles_searched)
-
-    def subtitle(self, file: int, language: str, score: int) -> int:
-        return self.add(SubtitleFile, media_file_id=file, language=language, score=score, provider="p",
-                        path=f"/media/{file}.{language}.srt", downloaded_at=NOW - timedelta(days=1))
-
-    def language(self, language: str, min_score: int) -> int:
-        return self.add(WantedLanguage, language=language, min_score=min_score)
-
-    def pending(self, title: str, release_at: datetime, movie: int | None = None, episode: int | None = None,
-                score: int = 50, status: str = "pending", quality: str = "WEBDL-1080p") -> int:
-        return self.add(PendingRelease, movie_id=movie, episode_id=episode, title=title, quality=quality, score=score,
-                        indexer="idx", download_url=f"https://example.invalid/{title}", added_at=NOW - timedelta(hours=12),
-                        release_at=release_at, status=status)
-
-    def queued(self, file: int, queued: datetime, processed: datetime | None = None) -> int:
-        return self.add(ImportQueueEntry, media_file_id=file, queued_at=queued, processed_at=processed)
 
 
 @pytest.fixture
 def lib(db: Database) -> Library:
     return Library(db)
-
-
-def titles(items: list[Any]) -> list[str]:
-    return [item.title for item in items]
 
 
 def test_media_items_name_themselves() -> None:

@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
-from test_library_queries import NOW, TODAY, Library
+from builders import NOW, TODAY, Library, activity, column, finish, run, start
 from webapp.db import Database
-from webapp.engine.context import RunContext, RunStopped
+from webapp.engine.context import RunStopped
 from webapp.models import (
-    RUN_CANCELLED, Base, Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, Series, SubtitleFile,
+    RUN_CANCELLED, Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, Series, SubtitleFile,
     TaskActivity, TaskRun, TaskSetting,
 )
 from webapp.providers import (
@@ -92,61 +92,11 @@ def subtitle(language: str, score: int, reference: str = "r") -> SubtitleResult:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 't.db'}")
-    Base.metadata.create_all(database.engine)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
 def lib(db: Database) -> Library:
     library = Library(db)
     library.language("en", 60)
     library.language("fr", 70)
     return library
-
-
-def start(db: Database, task_id: str, *, force: bool = False, options: dict[str, Any] | None = None,
-          now: datetime = NOW) -> RunContext:
-    """A running run of the task, as the engine would hand it to the body."""
-    run_id = f"exec_test{time.monotonic_ns()}"
-    with db.write() as session:
-        if session.get(TaskSetting, task_id) is None:
-            session.add(TaskSetting(id=task_id, interval=60, updated_at=now))
-            session.flush()
-        session.add(TaskRun(id=run_id, task_id=task_id, status="running", trigger="manual", created_at=now, started_at=now))
-    return RunContext(db=db, run_id=run_id, task_id=task_id, force=force, options=options or {}, clock=lambda: now,
-                      deadline=time.monotonic() + 60)
-
-
-def finish(ctx: RunContext, providers: ProviderSet) -> RunContext:
-    """Runs the body, writes what is pending and ends the run completed."""
-    definition = build_registry(providers).get(ctx.task_id)
-    assert definition is not None
-    definition.body(ctx)
-    ctx.flush()
-    with ctx.db.write() as session:
-        session.execute(update(TaskRun).where(TaskRun.id == ctx.run_id).values(status="completed"))
-    return ctx
-
-
-def run(db: Database, task_id: str, providers: ProviderSet | None = None, **start_args: Any) -> RunContext:
-    return finish(start(db, task_id, **start_args), providers or ProviderSet.empty())
-
-
-def activity(ctx: RunContext) -> list[tuple[str | None, str, str, str | None]]:
-    with ctx.db.read() as session:
-        rows = session.execute(
-            select(TaskActivity.media_title, TaskActivity.action, TaskActivity.status, TaskActivity.message)
-            .where(TaskActivity.run_id == ctx.run_id).order_by(TaskActivity.id)
-        )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
-
-
-def column(db: Database, attribute: Any, row_id: int) -> Any:
-    with db.read() as session:
-        return session.execute(select(attribute).where(attribute.class_.id == row_id)).scalar_one()
 
 
 # --- the registry ----------------------------------------------------------------------------

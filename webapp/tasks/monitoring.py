@@ -8,7 +8,7 @@ from functools import partial
 from ..engine.context import RunContext
 from ..engine.registry import TaskDefinition, TaskRegistry
 from ..library import (
-    FiledItem, PendingItem, Profile, SeriesItem, WantedItem, WriteBatch, cutoff_unmet_items, load_profiles,
+    FiledItem, PendingItem, Profile, SeriesItem, WriteBatch, cutoff_unmet_items, load_profiles,
     missing_items, newly_aired_episodes, pending_releases, series_to_refresh, upgradable_items,
 )
 from ..library.writes import set_release_status, store_episodes
