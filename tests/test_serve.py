@@ -7,6 +7,7 @@ it started (the ``harness`` fixture checks that none is left behind).
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -447,3 +448,41 @@ def test_survivor_reaps_a_killed_process_run(harness: Harness) -> None:
     assert took <= 15, f"reaped after {took:.1f} s"
     task = b.task(SUBTITLES)
     assert task["status"] != "running" and task["currentExecutionId"] is None, task
+
+
+def open_raw_stream(server: Server) -> socket.socket:
+    """An SSE request on a bare socket: hundreds of these cost the test almost nothing."""
+    conn = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+    conn.sendall(
+        f"GET /api/tasks/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: {API_KEY}\r\n"
+        "Accept: text/event-stream\r\n\r\n".encode()
+    )
+    return conn
+
+
+def read_until(conn: socket.socket, marker: bytes, timeout: float) -> bytes:
+    conn.settimeout(timeout)
+    data = b""
+    while marker not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_one_server_holds_hundreds_of_streams(harness: Harness) -> None:
+    server = harness.start(harness.env(), "streams")
+    conns = [open_raw_stream(server) for _ in range(300)]
+    try:
+        for conn in conns:
+            assert b"retry: 3000" in read_until(conn, b"retry:", 20)
+        started = time.monotonic()
+        assert server.get("/api/tasks").status_code == 200  # requests still get a thread
+        assert time.monotonic() - started < 2
+        assert server.put(f"/api/tasks/{CLEANUP}/enabled", json={"enabled": False}).status_code == 200
+        for conn in conns:
+            assert b"event: task:updated" in read_until(conn, b"task:updated", 20)
+    finally:
+        for conn in conns:
+            conn.close()

@@ -97,10 +97,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks of 1/100 s
 
 
-def bench_idle(server: Server, seconds: int = 20) -> None:
-    print(f"\n## Idle server CPU over {seconds} s")
+def bench_idle(server: Server, seconds: int = 30) -> None:
+    print(f"\n## Idle server CPU over {seconds} s (after 5 s of warm-up)")
     assert server.process is not None
-    time.sleep(2)
+    time.sleep(5)
     before = cpu_seconds(server.process.pid)
     time.sleep(seconds)
     used = cpu_seconds(server.process.pid) - before
