@@ -126,7 +126,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         url = args.database_url or f"sqlite:///{data / 'bench.db'}"
-        env = server_env(data, url)
+        env = server_env(data, url, CINEPHAGE_EVENT_POLL_SECONDS="0.5")  # production default
         cli(env, "db", "upgrade")
         db = Database(url)
         server = Server(env, data / "serve.log").start()
