@@ -6,6 +6,7 @@ sized for ``MAX_STREAMS`` open streams plus ``SERVER_THREADS`` for everything el
 """
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -31,6 +32,8 @@ def run(app: Flask, host: str, port: int) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())  # handlers only set a flag
+    gc.collect()
+    gc.freeze()  # start-up objects (app, models, SQLAlchemy) never need collecting again
     runtime.engine.start()
     thread = threading.Thread(target=server.run, name="http", daemon=True)
     thread.start()

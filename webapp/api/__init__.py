@@ -1,7 +1,7 @@
 """The JSON API under ``/api``: the Tasks API and its OpenAPI description."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from ..auth import require_api_auth
 
@@ -11,8 +11,6 @@ PUBLIC_ENDPOINTS = {"api.openapi"}
 
 @bp.before_request
 def _authenticate() -> None:
-    from flask import request
-
     if request.endpoint not in PUBLIC_ENDPOINTS:
         require_api_auth()
 

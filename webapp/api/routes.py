@@ -1,8 +1,11 @@
 """The Tasks API routes: parse, call a service, serialise."""
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
+from typing import Any
+
 from flask import Response, jsonify
 
 from ..clock import UNIT_MINUTES, now_utc
@@ -97,7 +100,11 @@ def activity(history_id: str) -> Response:
     return jsonify(activity=result.items, pagination=result.pagination())
 
 
+@functools.cache
+def _openapi_document() -> dict[str, Any]:
+    return json.loads(resources.files("webapp").joinpath("openapi.json").read_text())
+
+
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    document = json.loads(resources.files("webapp").joinpath("openapi.json").read_text())
-    return jsonify(document)
+    return jsonify(_openapi_document())

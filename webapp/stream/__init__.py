@@ -48,7 +48,10 @@ def stream() -> Response:
         keepalive=config["STREAM_KEEPALIVE_SECONDS"], retry_ms=config["STREAM_RETRY_MS"],
     )
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(events, mimetype="text/event-stream", headers=headers)
+    response = Response(events, mimetype="text/event-stream", headers=headers)
+    # Also when the body is never iterated (a client gone before the first byte, a HEAD).
+    response.call_on_close(lambda: runtime.broker.unsubscribe(subscription))
+    return response
 
 
 def _last_event_id() -> int | None:
