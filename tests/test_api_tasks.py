@@ -253,3 +253,11 @@ def test_healthz_is_public_and_unknown_api_paths_are_json_404(client: FlaskClien
     response = client.get("/api/nothing-here", headers={"x-api-key": API_KEY})
     assert error_of(response) == (404, "NOT_FOUND")
     assert error_of(client.delete("/api/tasks", headers={"x-api-key": API_KEY}))[0] == 405
+
+
+def test_every_answer_carries_the_security_headers(client: FlaskClient) -> None:
+    for response in (client.get("/healthz"), client.get("/login"), client.get("/api/tasks")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors 'none'" in csp and response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -23,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from . import auth, db, errors_http, health, logs, pages, stream
+    from . import auth, db, errors_http, health, logs, pages, security, stream
     from .api import bp as api_bp
     from .engine.events import EventBroker
     from .engine.scheduler import Engine, EngineSettings
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     auth.init_app(app)
     errors_http.init_app(app)
+    security.init_app(app)
     app.register_blueprint(health.bp)
     # The API guard checks CSRF itself, only for requests authenticated by the session cookie.
     auth.csrf.exempt(api_bp)
