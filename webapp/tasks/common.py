@@ -1,11 +1,14 @@
 """What every task body shares: outcomes, options and search cooldowns."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from ..engine.context import MediaItem, RunContext
-from ..engine.registry import OptionSpec
+from ..engine.registry import OptionSpec, TaskDefinition, TaskRegistry
+from ..providers import ProviderSet
 
 # Activity actions and statuses (short lowercase words, see decisions.md).
 SEARCH, GRAB, DETECT, EXPIRE, DELETE, SKIP = "search", "grab", "detect", "expire", "delete", "skip"
@@ -23,6 +26,21 @@ class Outcome:
     status: str
     message: str
     affected: bool = False
+
+
+# id, name, description, body taking the providers, default interval, minimum interval (minutes)
+SearchTask = tuple[str, str, str, Callable[[ProviderSet, RunContext], None], int, int]
+
+
+def register_searching(
+    registry: TaskRegistry, providers: ProviderSet, task_type: str, tasks: tuple[SearchTask, ...]
+) -> None:
+    """Adds tasks whose bodies work through the providers, in the order given, each taking ``limit``."""
+    for task_id, name, description, body, interval, minimum in tasks:
+        registry.add(TaskDefinition(
+            id=task_id, name=name, description=description, type=task_type, default_interval=interval,
+            min_interval=minimum, body=partial(body, providers), options=dict(LIMIT_OPTION),
+        ))
 
 
 def record(ctx: RunContext, item: MediaItem | None, outcome: Outcome) -> None:

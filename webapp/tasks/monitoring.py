@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
 
 from ..engine.context import RunContext
-from ..engine.registry import TaskDefinition, TaskRegistry
+from ..engine.registry import TaskRegistry
 from ..library import (
     FiledItem, PendingItem, Profile, SeriesItem, WriteBatch, cutoff_unmet_items, load_profiles,
     missing_items, newly_aired_episodes, pending_releases, series_to_refresh, upgradable_items,
@@ -14,7 +13,7 @@ from ..library import (
 from ..library.writes import set_release_status, store_episodes
 from ..providers import ProviderError, ProviderSet, Release
 from .common import (
-    DETECT, EXPIRE, FAILED, GRABBED, LIMIT_OPTION, NO_RESULTS, SKIPPED, SUCCESS, Outcome, limit, record,
+    DETECT, EXPIRE, FAILED, GRABBED, NO_RESULTS, SKIPPED, SUCCESS, Outcome, limit, record, register_searching,
     searched_before,
 )
 from .history import previous_run_started
@@ -146,7 +145,7 @@ def _expired(release: PendingItem, reason: str) -> Outcome:
 
 def register(registry: TaskRegistry, providers: ProviderSet) -> None:
     """Adds the five monitoring tasks, in the order they are listed."""
-    for task_id, name, description, body, interval, minimum in (
+    register_searching(registry, providers, "monitoring", (
         ("task_missing_episodes", "Missing Episodes", "Search for missing TV episodes and movies",
          missing_episodes, MISSING_INTERVAL, 15),
         ("task_new_episodes", "New Episodes", "Detect new episodes and search those that aired",
@@ -156,8 +155,4 @@ def register(registry: TaskRegistry, providers: ProviderSet) -> None:
         ("task_upgrade", "Quality Upgrade", "Search for better quality releases", upgrade, UPGRADE_INTERVAL, 60),
         ("task_pending_releases", "Pending Releases", "Grab delayed releases that are due and expire unneeded ones",
          pending, PENDING_INTERVAL, 5),
-    ):
-        registry.add(TaskDefinition(
-            id=task_id, name=name, description=description, type="monitoring", default_interval=interval,
-            min_interval=minimum, body=partial(body, providers), options=dict(LIMIT_OPTION),
-        ))
+    ))

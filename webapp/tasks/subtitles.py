@@ -1,16 +1,15 @@
 """Subtitle tasks: fetch missing subtitles, better ones, and those of new imports."""
 from __future__ import annotations
 
-from functools import partial
 
 from ..engine.context import RunContext
-from ..engine.registry import TaskDefinition, TaskRegistry
+from ..engine.registry import TaskRegistry
 from ..library import (
     BEST_SUBTITLE_SCORE, SubtitleNeed, WriteBatch, import_queue, missing_subtitles, upgradable_subtitles,
 )
 from ..library.writes import mark_processed
 from ..providers import ProviderSet
-from .common import DOWNLOAD_SUBTITLE, LIMIT_OPTION, UPGRADE_SUBTITLE, limit, record, searched_before
+from .common import DOWNLOAD_SUBTITLE, UPGRADE_SUBTITLE, limit, record, register_searching, searched_before
 from .subtitle_fetch import SubtitleFetcher
 
 MISSING_INTERVAL, UPGRADE_INTERVAL, ON_IMPORT_INTERVAL = 360, 1440, 15
@@ -57,14 +56,10 @@ def on_import(providers: ProviderSet, ctx: RunContext) -> None:
 
 def register(registry: TaskRegistry, providers: ProviderSet) -> None:
     """Adds the three subtitle tasks, in the order they are listed."""
-    for task_id, name, description, body, interval, minimum in (
+    register_searching(registry, providers, "subtitle", (
         ("task_missing_subtitles", "Missing Subtitles", "Search for missing subtitles on media items",
          missing, MISSING_INTERVAL, 15),
         ("task_subtitle_upgrade", "Subtitle Upgrade", "Search for better subtitles", upgrade, UPGRADE_INTERVAL, 60),
         ("task_subtitle_search_on_import", "Subtitle Search on Import", "Search subtitles on media import",
          on_import, ON_IMPORT_INTERVAL, 5),
-    ):
-        registry.add(TaskDefinition(
-            id=task_id, name=name, description=description, type="subtitle", default_interval=interval,
-            min_interval=minimum, body=partial(body, providers), options=dict(LIMIT_OPTION),
-        ))
+    ))
