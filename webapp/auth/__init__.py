@@ -9,6 +9,7 @@ from ..clock import now_utc
 from ..db import get_db
 from ..errors import Unauthorized, ValidationError
 from . import api_keys, users
+from .throttle import LoginThrottle
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -18,6 +19,7 @@ QUERY_KEY_NAMES = ("apikey", "api_key", "apiKey", "x-api-key", "key")
 
 def init_app(app: Flask) -> None:
     app.extensions["cinephage.recent_keys"] = api_keys.RecentKeys()
+    app.extensions["cinephage.login_throttle"] = LoginThrottle()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"

@@ -1,0 +1,89 @@
+"""Login: sessions, safe redirects, and throttling that never locks the owner out."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from webapp.auth.routes import safe_next
+from webapp.auth.throttle import LoginThrottle
+from webapp.auth.users import create_user
+from webapp.clock import now_utc
+from webapp.runtime import Runtime
+
+PASSWORD = "correct horse battery"
+
+
+def token(client: FlaskClient) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def log_in(client: FlaskClient, password: str, address: str = "10.0.0.1", next_: str = "") -> int:
+    data = {"username": "owner", "password": password, "csrf_token": token(client)}
+    url = f"/login?next={next_}" if next_ else "/login"
+    return client.post(url, data=data, environ_base={"REMOTE_ADDR": address}).status_code
+
+
+@pytest.fixture
+def owner(runtime: Runtime) -> None:
+    create_user(runtime.db, "owner", PASSWORD, now_utc())
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_throttle_doubles_the_wait_after_the_free_attempts() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(free_attempts=3, base_delay=1, max_delay=8, clock=clock)
+    key = ("10.0.0.9", "owner")
+    waits = []
+    for _ in range(7):
+        waits.append(throttle.retry_after(key))
+        throttle.failed(key)
+    assert waits == [0, 0, 0, 1, 2, 4, 8]
+    clock.now += 8
+    assert throttle.retry_after(key) == 0
+    throttle.succeeded(key)
+    throttle.failed(key)
+    assert throttle.retry_after(key) == 0  # a success starts the count again
+
+
+def test_guessing_is_slowed_but_the_owner_elsewhere_is_not(client: FlaskClient, owner: None) -> None:
+    for _ in range(5):
+        assert log_in(client, "wrong guess", "203.0.113.5") == 401
+    assert log_in(client, "wrong guess", "203.0.113.5") == 429
+    assert log_in(client, PASSWORD, "203.0.113.5") == 429  # even the right password waits its turn
+    assert log_in(client, PASSWORD, "198.51.100.7") == 302  # the owner, from home
+
+
+def test_the_first_visit_creates_the_owner_account(client: FlaskClient, runtime: Runtime) -> None:
+    assert "Create the first account" in client.get("/login").get_data(as_text=True)
+    assert log_in(client, PASSWORD) == 302
+    assert client.get("/").status_code == 200
+    assert "Create the first account" not in FlaskClient(client.application).get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/tasks", "/tasks"), ("https://evil.example/", "/"), ("//evil.example/", "/"), ("javascript:alert(1)", "/"),
+    ("", "/"), (None, "/"),
+])
+def test_next_goes_only_to_local_paths(app, target: str | None, expected: str) -> None:  # type: ignore[no-untyped-def]
+    with app.test_request_context():
+        assert safe_next(target) == expected
+
+
+def test_logout_needs_the_csrf_token(client: FlaskClient, owner: None) -> None:
+    assert log_in(client, PASSWORD) == 302
+    assert client.post("/logout").status_code in (400, 403)
+    assert client.get("/").status_code == 200  # still logged in
+    page = client.get("/").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert client.post("/logout", data={"csrf_token": csrf}).status_code == 302
+    assert client.get("/").status_code == 302
