@@ -5,10 +5,9 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import insert
 
 from conftest import API_KEY
-from webapp.models import TaskActivity
+from webapp.engine.context import append_activity
 from webapp.runtime import Runtime
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
@@ -217,7 +216,7 @@ def test_activity_pages_with_status_filter(api: FlaskClient, runtime: Runtime) -
     rows = [{"run_id": run_id, "media_id": f"movie_{n}", "media_title": f"Movie {n}", "action": "search",
              "status": "skipped" if n % 2 else "success", "message": None, "timestamp": now_utc()} for n in range(7)]
     with runtime.db.write() as session:
-        session.execute(insert(TaskActivity), rows)
+        append_activity(session, run_id, rows)
     body = api.get(f"/api/tasks/history/{run_id}/activity?limit=3").get_json()
     assert body["pagination"] == {"page": 1, "limit": 3, "total": 7, "totalPages": 3}
     assert [a["mediaTitle"] for a in body["activity"]] == ["Movie 6", "Movie 5", "Movie 4"]

@@ -285,3 +285,26 @@ def test_every_transition_is_logged_as_an_event(db: Database, engine: Engine, ga
         types = [e.type for e in events_after(session, 0) if e.task_id == "task_gated"]
         assert session.scalar(select(TaskEvent.id).limit(1)) is not None
     assert types[0] == "task:queued" and types[1] == "task:started" and types[-1] == "task:completed"
+
+
+def test_activity_counters_match_the_rows_across_flushes(db: Database, engine: Engine, clock: FakeClock) -> None:
+    from webapp.engine.context import ContextSettings
+    from webapp.models import TaskActivityCount
+    from webapp.services.tasks import activity
+
+    accepted = request_run(db, "task_gated", force=False, options={}, now=clock())
+    with db.write() as session:
+        session.execute(update(TaskRun).where(TaskRun.id == accepted.run_id).values(status="running"))
+    context = RunContext(db=db, run_id=accepted.run_id, task_id="task_gated", force=False, options={}, clock=clock,
+                         deadline=time.monotonic() + 60, settings=ContextSettings(batch_size=3))
+    statuses = ["skipped", "success", "skipped", "failed", "skipped", "success", "skipped"]
+    for n, status in enumerate(statuses):
+        context.record(Item(f"movie_{n}", f"Movie {n}"), "search", status, "")
+    context.flush()
+    with db.read() as session:
+        kept = dict(session.execute(select(TaskActivityCount.status, TaskActivityCount.count)).all())
+    assert kept == {"skipped": 4, "success": 2, "failed": 1}
+    assert activity(db, accepted.run_id, 1, 50, None).total == 7
+    assert activity(db, accepted.run_id, 1, 50, "success").total == 2
+    assert activity(db, accepted.run_id, 1, 50, "no_results").total == 0
+    assert activity(db, accepted.run_id, 1, 50, None, search="Movie 1").total == 1

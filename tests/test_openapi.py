@@ -24,12 +24,13 @@ from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from webapp.clock import now_utc
 from webapp.engine.context import RunContext
 from webapp.engine.runs import Outcome, claim_queued, finish_run
-from webapp.models import TaskActivity, TaskEvent
+from webapp.engine.context import append_activity
+from webapp.models import TaskEvent
 from webapp.runtime import Runtime
 
 PACKAGE = Path(__file__).resolve().parent.parent / "webapp"
@@ -627,7 +628,7 @@ def test_history_and_activity_match(
         c.call(a, "get", f"/api/tasks/{task}/history?{query}", 400, headers=key)
 
     with runtime.db.write() as session:
-        session.execute(insert(TaskActivity), [
+        append_activity(session, completed, [
             {"run_id": completed, "media_id": f"ep_{n}", "media_title": f"Episode {n}", "action": "download_subtitle",
              "status": "failed" if n % 3 == 0 else "success", "message": None if n % 2 else f"Score {80 + n}",
              "timestamp": now_utc()}

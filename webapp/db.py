@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -97,6 +98,11 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_begin(conn) -> None:  # type: ignore[no-untyped-def]
         immediate = conn.get_execution_options().get("begin_immediate")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def insert_for(session: Session):  # type: ignore[no-untyped-def]
+    """The INSERT construct of the session's dialect: it knows ON CONFLICT on both databases."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def default_url(data_dir: Path) -> str:

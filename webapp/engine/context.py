@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
 
-from ..db import Database
-from ..models import RUN_CANCELLED, RUN_FAILED, RUN_RUNNING, TaskActivity, TaskRun
+from ..db import Database, insert_for
+from ..models import RUN_CANCELLED, RUN_FAILED, RUN_RUNNING, TaskActivity, TaskActivityCount, TaskRun
 from .events import append_event
 from .runs import cancel_state
 
@@ -136,7 +138,7 @@ class RunContext:
         rows, self._pending = self._pending, []
         with self.db.write() as session:
             if rows:
-                session.execute(insert(TaskActivity), rows)
+                append_activity(session, self.run_id, rows)
             session.execute(
                 update(TaskRun)
                 .where(TaskRun.id == self.run_id)
@@ -156,3 +158,18 @@ class RunContext:
             self._last_progress = now
         if progress_due or now - self._last_flush >= self.settings.flush_seconds:
             self.flush(progress=progress_due)
+
+
+def append_activity(session: Session, run_id: str, rows: list[dict[str, Any]]) -> None:
+    """Inserts a run's activity rows and adds them to its per-status counters.
+
+    The counters let a page of a run with millions of rows skip counting them; every
+    writer of activity goes through here so they never drift.
+    """
+    session.execute(insert(TaskActivity), rows)
+    upsert = insert_for(session)
+    for status, count in Counter(row["status"] for row in rows).items():
+        statement = upsert(TaskActivityCount).values(run_id=run_id, status=status, count=count)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["run_id", "status"], set_={"count": TaskActivityCount.count + statement.excluded.count}
+        ))

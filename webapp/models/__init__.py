@@ -21,6 +21,7 @@ from .tasks import (
     RUN_QUEUED,
     RUN_RUNNING,
     TaskActivity,
+    TaskActivityCount,
     TaskEvent,
     TaskRun,
     TaskSetting,
@@ -30,5 +31,5 @@ __all__ = [
     "ApiKey", "Base", "Episode", "FINISHED_STATUSES", "ImportQueueEntry", "MediaFile", "Movie",
     "PendingRelease", "ProfileQuality", "QualityProfile", "RUN_CANCELLED", "RUN_COMPLETED",
     "RUN_FAILED", "RUN_QUEUED", "RUN_RUNNING", "Series", "SubtitleFile", "TaskActivity",
-    "TaskEvent", "TaskRun", "TaskSetting", "UTCDateTime", "User", "WantedLanguage",
+    "TaskActivityCount", "TaskEvent", "TaskRun", "TaskSetting", "UTCDateTime", "User", "WantedLanguage",
 ]

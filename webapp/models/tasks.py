@@ -95,6 +95,20 @@ class TaskActivity(Base):
     timestamp: Mapped[datetime]
 
 
+class TaskActivityCount(Base):
+    """How many activity rows a run has per status, kept by the writer of those rows.
+
+    A run may hold millions of rows; counting them for every page would cost more than
+    the page itself.
+    """
+
+    __tablename__ = "task_activity_counts"
+
+    run_id: Mapped[str] = mapped_column(String(40), ForeignKey("task_runs.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
 class TaskEvent(Base):
     """The append-only event log every stream of every process reads from."""
 

@@ -7,15 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from ..clock import UNIT_MINUTES, interval_delta, iso
-from ..db import Database
+from ..db import Database, insert_for
 from ..engine.events import append_event
 from ..engine.registry import TaskDefinition, TaskRegistry
 from ..engine.runs import Accepted, locked_task, request_cancel, request_run
 from ..errors import NotFound, ValidationError
-from ..models import RUN_FAILED, RUN_QUEUED, RUN_RUNNING, TaskActivity, TaskRun, TaskSetting
+from ..models import RUN_FAILED, RUN_QUEUED, RUN_RUNNING, TaskActivity, TaskActivityCount, TaskRun, TaskSetting
 
 HISTORY_STATUSES = ("running", "completed", "failed", "cancelled")
 
@@ -35,7 +35,7 @@ class Page:
 def ensure_task_rows(db: Database, registry: TaskRegistry, now: datetime) -> None:
     """Gives every registered task its settings row, at its defaults, once."""
     with db.write() as session:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        insert = insert_for(session)
         for definition in registry:
             session.execute(
                 insert(TaskSetting)
@@ -240,8 +240,20 @@ def activity(
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where.append(TaskActivity.media_title.ilike(pattern, escape="\\"))
     with db.read() as session:
-        total = session.scalar(select(func.count()).select_from(TaskActivity).where(*where)) or 0
+        total = _kept_count(session, history_id, status) if not search else None
+        if total is None:
+            total = session.scalar(select(func.count()).select_from(TaskActivity).where(*where)) or 0
         rows = session.scalars(
             select(TaskActivity).where(*where).order_by(TaskActivity.id.desc()).offset((page - 1) * limit).limit(limit)
         ).all()
     return Page([activity_view(row) for row in rows], page, limit, total)
+
+
+def _kept_count(session: Session, run_id: str, status: str | None) -> int | None:
+    """The run's activity count from the counters its writer keeps; None if it kept none."""
+    counts = dict(session.execute(
+        select(TaskActivityCount.status, TaskActivityCount.count).where(TaskActivityCount.run_id == run_id)
+    ).all())
+    if not counts:
+        return None
+    return counts.get(status, 0) if status is not None else sum(counts.values())
