@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from htmx_flask import Htmx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     engine = Engine(database, registry, broker, settings)
     app.extensions["cinephage.runtime"] = Runtime(database, registry, broker, engine)
 
+    Htmx(app)  # request.htmx: the htmx request headers, parsed
     auth.init_app(app)
     errors_http.init_app(app)
     security.init_app(app)

@@ -1,0 +1,202 @@
+"""The dashboard in Chromium against a real ``serve`` process: log in, watch a run live,
+cancel it, re-time and toggle tasks, the no-JavaScript path and CSRF refusal."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, expect
+
+from browser import chromium
+from servers import Server, cli, server_env
+
+pytestmark = pytest.mark.browser
+
+SUBTITLES = "task_missing_subtitles"  # ~8 s with 300 items and 100 ms per item
+CLEANUP = "task_history_cleanup"  # no items: finishes at once
+UPGRADE = "task_upgrade"  # minimum interval 60 minutes
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("browser")
+    env = server_env(tmp / "data", f"sqlite:///{tmp / 'cinephage.db'}", CINEPHAGE_ITEM_DELAY_MS="100")
+    cli(env, "seed-demo", "--items", "300")
+    cli(env, "create-user", "owner", "--password-stdin", input=PASSWORD + "\n")
+    server = Server(env, tmp / "serve.log")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+@dataclass
+class Session:
+    """One logged-in browser context and page, with every console error and page error it saw."""
+
+    context: BrowserContext
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text} at {message.location.get('url')}")
+
+    def on_page_error(self, error: Error) -> None:
+        self.errors.append(f"page: {error}")
+
+    def row(self, task_id: str):  # type: ignore[no-untyped-def]
+        return self.page.locator(f'[data-task-id="{task_id}"]')
+
+
+def open_session(browser: Browser, server: Server, javascript: bool = True, **options) -> Session:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=javascript, base_url=server.url(""), **options)
+    context.set_default_timeout(10_000)
+    session = Session(context, context.new_page())
+    session.page.on("console", session.on_console)
+    session.page.on("pageerror", session.on_page_error)
+    session.page.goto("/")
+    expect(session.page).to_have_url(server.url("/login?next=%2F"))
+    session.page.get_by_label("User name").fill("owner")
+    session.page.locator('input[name="password"]').fill(PASSWORD)
+    session.page.get_by_role("button", name="Log in").click()
+    expect(session.page).to_have_url(server.url("/"))
+    return session
+
+
+@pytest.fixture
+def session(browser: Browser, server: Server) -> Iterator[Session]:
+    session = open_session(browser, server)
+    try:
+        yield session
+    finally:
+        session.context.close()
+    assert session.errors == []
+
+
+def wait_api(server: Server, task_id: str, predicate, timeout: float = 10) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    deadline = time.monotonic() + timeout
+    while True:
+        task = server.task(task_id)
+        if predicate(task):
+            return task
+        assert time.monotonic() < deadline, f"the API still says {task}"
+        time.sleep(0.1)
+
+
+def progress_value(session: Session, task_id: str) -> int:
+    return int(session.row(task_id).locator("progress").get_attribute("value") or 0)
+
+
+def test_login_shows_the_nine_tasks(session: Session, server: Server) -> None:
+    expect(session.page.locator("[data-task-id]")).to_have_count(9)
+    ids = {t["id"] for t in server.get("/api/tasks").json()["tasks"]}
+    assert set(session.page.locator("[data-task-id]").evaluate_all("rows => rows.map(r => r.dataset.taskId)")) == ids
+    expect(session.row(SUBTITLES).locator(".badge")).to_have_text("idle")
+
+
+def test_a_run_updates_live_and_can_be_cancelled(session: Session, server: Server) -> None:
+    page, row = session.page, session.row(SUBTITLES)
+    page.evaluate("window.notReloaded = true")
+    row.get_by_role("button", name="Run now").click()
+    expect(row.locator(".badge")).to_have_text("running", timeout=10_000)
+    expect(row.locator("progress")).to_be_visible(timeout=5_000)
+    first = progress_value(session, SUBTITLES)
+    deadline = time.monotonic() + 5
+    while progress_value(session, SUBTITLES) <= first:
+        assert time.monotonic() < deadline, "the progress bar did not move"
+        time.sleep(0.1)
+    expect(row.locator(".progress .count")).to_contain_text(" / ")
+    run_id = server.task(SUBTITLES)["currentExecutionId"]
+    assert run_id
+
+    row.get_by_role("button", name="Cancel").click()
+    expect(row.locator(".badge")).to_have_text("idle", timeout=10_000)
+    expect(row.locator("progress")).to_have_count(0)
+    expect(row.get_by_role("button", name="Run now")).to_be_visible()
+    assert page.evaluate("window.notReloaded") is True
+    assert server.wait_run(run_id, ("cancelled",))["status"] == "cancelled"
+    assert server.task(SUBTITLES)["status"] == "idle"
+
+
+def test_retime_and_toggle_from_the_page(session: Session, server: Server) -> None:
+    row = session.row(UPGRADE)
+    row.get_by_label("Interval of").fill("3")
+    row.get_by_label("Unit").select_option("days")
+    row.get_by_role("button", name="Save").click()
+    wait_api(server, UPGRADE, lambda t: (t["interval"], t["intervalUnit"]) == (3, "days"))
+    expect(row.get_by_label("Unit")).to_have_value("days")
+
+    switch = row.locator("button.switch")
+    expect(switch).to_have_attribute("aria-pressed", "true")
+    switch.click()
+    expect(switch).to_have_attribute("aria-pressed", "false")
+    expect(row).to_contain_text("disabled")
+    wait_api(server, UPGRADE, lambda t: t["enabled"] is False and t["nextRunAt"] is None)
+    switch.click()
+    expect(switch).to_have_attribute("aria-pressed", "true")
+    wait_api(server, UPGRADE, lambda t: t["enabled"] is True and t["nextRunAt"] is not None)
+
+    row.get_by_label("Interval of").fill("1")
+    row.get_by_label("Unit").select_option("minutes")
+    row.get_by_role("button", name="Save").click()
+    expect(row.get_by_role("alert")).to_contain_text("below this task's minimum")
+    assert server.task(UPGRADE)["intervalUnit"] == "days"
+
+
+def test_without_javascript_the_plain_forms_work(browser: Browser, server: Server) -> None:
+    before = server.get(f"/api/tasks/{CLEANUP}/history").json()["pagination"]["total"]
+    session = open_session(browser, server, javascript=False)
+    try:
+        session.row(CLEANUP).get_by_role("button", name="Run now").click()
+        expect(session.page).to_have_url(server.url("/"))
+        expect(session.page.locator(".flash")).to_have_text("Task queued for execution")
+        assert server.get(f"/api/tasks/{CLEANUP}/history").json()["pagination"]["total"] == before + 1
+    finally:
+        session.context.close()
+    assert session.errors == []
+
+
+def test_posts_without_the_csrf_token_are_refused(session: Session, server: Server) -> None:
+    before = server.task(CLEANUP)
+    request = session.context.request
+    assert request.post(server.url(f"/tasks/{CLEANUP}/enabled"), form={"enabled": "false"}).status == 403
+    forged = {"enabled": "false", "csrf_token": "forged"}
+    assert request.post(server.url(f"/tasks/{CLEANUP}/enabled"), form=forged, headers={"HX-Request": "true"}).status == 403
+    status = session.page.evaluate(
+        """async (url) => (await fetch(url, {method: "POST", body: new URLSearchParams({enabled: "false"})})).status""",
+        f"/tasks/{CLEANUP}/enabled",
+    )
+    assert status == 403
+    session.errors[:] = [e for e in session.errors if "status of 403" not in e]  # the expected refusal, logged
+    assert server.task(CLEANUP)["enabled"] == before["enabled"] is True
+
+
+def test_phone_width_dark_theme_and_keyboard(browser: Browser, server: Server) -> None:
+    session = open_session(browser, server, viewport={"width": 390, "height": 800}, color_scheme="dark")
+    try:
+        page = session.page
+        expect(page.locator("[data-task-id]")).to_have_count(9)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "sideways scrolling"
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(18, 20, 23)"
+        assert page.locator("thead").bounding_box()["height"] <= 1  # type: ignore[index]  # rows are cards
+        switch = session.row(CLEANUP).locator("button.switch")
+        switch.focus()
+        page.keyboard.press("Enter")
+        expect(switch).to_have_attribute("aria-pressed", "false")
+        expect(switch).to_be_focused()  # the swapped-in row keeps the keyboard's place
+        page.keyboard.press("Space")
+        expect(switch).to_have_attribute("aria-pressed", "true")
+        wait_api(server, CLEANUP, lambda t: t["enabled"] is True)
+    finally:
+        session.context.close()
+    assert session.errors == []

@@ -1,0 +1,88 @@
+"""``GET /events/tasks``: the task list's live updates as Server-Sent Events of rendered rows.
+
+Each task event becomes ``event: task-<id>`` whose data is that task's fresh
+``_task_row.html``; the page's rows swap themselves in (htmx SSE extension). A
+``task:progress`` event becomes ``event: progress-<id>`` with ``_task_progress.html``
+only: replacing the whole row several times a second would swap the buttons out from
+under a click. A browser that reconnects sends ``Last-Event-ID`` and gets every row
+again, so nothing it missed while away stays stale.
+"""
+from __future__ import annotations
+
+import json
+import queue
+from collections.abc import Iterator
+
+from flask import Response, abort, current_app, request, stream_with_context
+from flask_login import login_required
+
+from ..clock import now_utc
+from ..engine.events import Event, Subscription
+from ..errors import AppError
+from ..runtime import Runtime, get_runtime
+from ..services import tasks as service
+from . import bp
+from .views import render_progress, render_row
+
+
+@bp.get("/events/tasks")
+@login_required
+def task_events() -> Response:
+    runtime = get_runtime()
+    config = current_app.config
+    if runtime.broker.subscriber_count() >= config["MAX_STREAMS"]:
+        abort(503)
+    resend_all = "Last-Event-ID" in request.headers
+    subscription, position = runtime.broker.subscribe()
+    events = _events(
+        runtime, subscription, position, resend_all,
+        keepalive=config["STREAM_KEEPALIVE_SECONDS"], retry_ms=config["STREAM_RETRY_MS"],
+    )
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    response = Response(stream_with_context(events), mimetype="text/event-stream", headers=headers)
+    # Also when the body is never iterated (a client gone before the first byte, a HEAD).
+    response.call_on_close(lambda: runtime.broker.unsubscribe(subscription))
+    return response
+
+
+def sse(event_name: str, html: str, event_id: int | None = None) -> str:
+    """One SSE message; every line of the fragment gets its own ``data:`` prefix."""
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    data = "".join(f"data: {line}\n" for line in html.splitlines() or [""])
+    return f"{head}event: {event_name}\n{data}\n"
+
+
+def _message(runtime: Runtime, task_id: str, event: Event | None) -> str:
+    """The SSE message for one task event (or, with no event, the task's current row)."""
+    try:
+        if event is not None and event.type == "task:progress":
+            html = render_progress(runtime, task_id, json.loads(event.data))
+            return sse(f"progress-{task_id}", html, event.id)
+        task = service.get_task(runtime.db, runtime.registry, task_id)
+    except AppError:  # a task this version does not know: nothing to show
+        return f"id: {event.id}\n\n" if event is not None else ""
+    return sse(f"task-{task_id}", render_row(runtime, task, now_utc()), event.id if event is not None else None)
+
+
+def _events(
+    runtime: Runtime, subscription: Subscription, position: int, resend_all: bool, *, keepalive: float, retry_ms: int,
+) -> Iterator[str]:
+    broker = runtime.broker
+    try:
+        yield f"retry: {retry_ms}\nid: {position}\n: connected\n\n"
+        if resend_all:
+            for task in service.list_tasks(runtime.db, runtime.registry):
+                yield _message(runtime, task["id"], None)
+        while not broker.stopped:
+            try:
+                event = subscription.get(timeout=keepalive)
+            except queue.Empty:
+                yield ": keepalive\n\n"
+                continue
+            if event is None or subscription.dropped:
+                return  # the browser reconnects with Last-Event-ID and gets every row again
+            if event.id > position and event.task_id:
+                position = event.id
+                yield _message(runtime, event.task_id, event)
+    finally:
+        broker.unsubscribe(subscription)

@@ -1,0 +1,113 @@
+"""``/`` and the task actions: plain forms (POST, flash, 303) that answer htmx with the row alone."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import login_required
+from htmx_flask import request
+from werkzeug.wrappers import Response
+
+from ..clock import UNIT_MINUTES, now_utc
+from ..errors import AppError, NotFound
+from ..runtime import Runtime, get_runtime
+from ..services import tasks as service
+from . import bp
+from .views import absolute, parse_iso, progress_of, relative, render_row
+
+
+@bp.app_context_processor
+def _time_helpers() -> dict[str, Any]:
+    return {"parse_iso": parse_iso, "relative": relative, "absolute": absolute}
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    runtime = get_runtime()
+    tasks = service.list_tasks(runtime.db, runtime.registry)
+    progress = {task["id"]: progress_of(runtime, task) for task in tasks}
+    return render_template("index.html", tasks=tasks, progress_by_id=progress, units=tuple(UNIT_MINUTES), now=now_utc())
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """No icon yet: an empty answer rather than a 404 logged in every browser console."""
+    return Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _act(task_id: str, action: Callable[[Runtime], str], *, streamed: bool = False) -> Response | str:
+    """Runs one action; answers htmx with the row, anything else with a flash and a 303 to ``/``.
+
+    ``streamed``: the action starts a change the engine carries on with (run, cancel). Its
+    row then comes from the event stream alone, which is ordered: a row in this response,
+    rendered before the engine moved on, could land after a newer streamed row and undo
+    it (the badge would stay "queued" or "running"). htmx swaps nothing on a 204.
+    """
+    runtime = get_runtime()
+    try:
+        service.definition_of(runtime.registry, task_id)
+    except NotFound:
+        abort(404)
+    error = None
+    try:
+        message = action(runtime)
+        runtime.changed()
+    except AppError as failure:
+        error = message = failure.message
+    if request.htmx and streamed and error is None:
+        return Response(status=204)
+    if request.htmx:
+        task = service.get_task(runtime.db, runtime.registry, task_id)
+        return render_row(runtime, task, now_utc(), error=error)
+    flash(message, "error" if error else "info")
+    return redirect(url_for("pages.index"), 303)
+
+
+@bp.post("/tasks/<task_id>/run")
+@login_required
+def run(task_id: str) -> Response | str:
+    def action(runtime: Runtime) -> str:
+        accepted = service.run_task(runtime.db, runtime.registry, task_id, force=False, options={}, now=now_utc())
+        return accepted.message
+    return _act(task_id, action, streamed=True)
+
+
+@bp.post("/tasks/<task_id>/cancel")
+@login_required
+def cancel(task_id: str) -> Response | str:
+    def action(runtime: Runtime) -> str:
+        run_id = service.cancel_task(runtime.db, runtime.registry, task_id, now_utc())
+        runtime.engine.cancel_local(run_id)
+        return "Task cancellation requested"
+    return _act(task_id, action, streamed=True)
+
+
+@bp.post("/tasks/<task_id>/enabled")
+@login_required
+def enabled(task_id: str) -> Response | str:
+    value = request.form.get("enabled", "")
+
+    def action(runtime: Runtime) -> str:
+        if value not in ("true", "false"):
+            raise AppError("Choose enabled or disabled")
+        task = service.set_enabled(runtime.db, runtime.registry, task_id, value == "true", now_utc())
+        return f"{task['name']} {'enabled' if task['enabled'] else 'disabled'}"
+    return _act(task_id, action)
+
+
+@bp.post("/tasks/<task_id>/interval")
+@login_required
+def interval(task_id: str) -> Response | str:
+    raw, unit = request.form.get("interval", "").strip(), request.form.get("unit", "")
+
+    def action(runtime: Runtime) -> str:
+        if not raw.isdigit() or len(raw) > 9:
+            raise AppError("Interval must be a whole number")
+        if unit not in UNIT_MINUTES:
+            raise AppError("Unit must be minutes, hours or days")
+        task = service.set_interval(runtime.db, runtime.registry, task_id, int(raw), unit, now_utc())
+        return f"{task['name']} now runs every {task['interval']} {task['intervalUnit']}"
+    return _act(task_id, action)
+
