@@ -11,7 +11,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -187,6 +187,22 @@ class EventBroker:
         with self._lock:
             self._subscribers.add(sub)
             return sub, self.position
+
+    def follow(self, sub: Subscription, keepalive: float) -> Iterator[Event | None]:
+        """The subscription's events as they come, None after each ``keepalive`` seconds of quiet.
+
+        Ends when the broker stops or the subscription is closed or dropped (a dropped
+        client reconnects with Last-Event-ID and replays what it missed).
+        """
+        while not self.stopped:
+            try:
+                event = sub.get(timeout=keepalive)
+            except queue.Empty:
+                yield None
+                continue
+            if event is None or sub.dropped:
+                return
+            yield event
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:

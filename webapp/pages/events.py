@@ -10,7 +10,6 @@ again, so nothing it missed while away stays stale.
 from __future__ import annotations
 
 import json
-import queue
 from collections.abc import Iterator
 
 from flask import Response, abort, current_app, request, stream_with_context
@@ -73,15 +72,10 @@ def _events(
         if resend_all:
             for task in service.list_tasks(runtime.db, runtime.registry):
                 yield _message(runtime, task["id"], None)
-        while not broker.stopped:
-            try:
-                event = subscription.get(timeout=keepalive)
-            except queue.Empty:
+        for event in broker.follow(subscription, keepalive):
+            if event is None:
                 yield ": keepalive\n\n"
-                continue
-            if event is None or subscription.dropped:
-                return  # the browser reconnects with Last-Event-ID and gets every row again
-            if event.id > position and event.task_id:
+            elif event.id > position and event.task_id:
                 position = event.id
                 yield _message(runtime, event.task_id, event)
     finally:

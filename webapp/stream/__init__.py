@@ -8,7 +8,6 @@ gets a ``reset`` event: the client reloads its state.
 from __future__ import annotations
 
 import json
-import queue
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, request
@@ -68,15 +67,10 @@ def _events(
         sent = position
         if last_id is not None:
             sent = yield from _replay(db, last_id, position)
-        while not broker.stopped:
-            try:
-                event = subscription.get(timeout=keepalive)
-            except queue.Empty:
+        for event in broker.follow(subscription, keepalive):
+            if event is None:
                 yield ": keepalive\n\n"
-                continue
-            if event is None or subscription.dropped:
-                return  # the client reconnects with Last-Event-ID and replays what it missed
-            if event.id > sent:
+            elif event.id > sent:
                 sent = event.id
                 yield event.as_sse()
     finally:
