@@ -244,3 +244,16 @@ def test_a_reconnect_gets_every_row_again(user: FlaskClient, runtime: Runtime) -
         assert len(set(re.findall(r"event: (task-\w+)", text))) == 9
     finally:
         response.close()
+
+
+def test_a_page_that_fails_answers_an_html_error_without_details(
+    user: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_args: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(service, "list_tasks", explode)
+    response = user.get("/", headers={"Accept": "text/html"})
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    body = response.get_data(as_text=True)
+    assert "Error 500" in body and "secret internals" not in body and "Traceback" not in body
