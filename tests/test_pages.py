@@ -257,3 +257,35 @@ def test_a_page_that_fails_answers_an_html_error_without_details(
     assert response.status_code == 500 and response.mimetype == "text/html"
     body = response.get_data(as_text=True)
     assert "Error 500" in body and "secret internals" not in body and "Traceback" not in body
+
+
+def queue_and_cancel(runtime: Runtime, task_id: str, count: int) -> list[str]:
+    ids = []
+    for _ in range(count):
+        ids.append(service.run_task(runtime.db, runtime.registry, task_id, force=False, options={}, now=now_utc()).run_id)
+        service.cancel_task(runtime.db, runtime.registry, task_id, now_utc())
+    return ids
+
+
+def test_history_pages_newest_first_with_a_status_filter(user: FlaskClient, runtime: Runtime) -> None:
+    ids = queue_and_cancel(runtime, "task_upgrade", 27)
+    first = user.get("/tasks/task_upgrade/history").get_data(as_text=True)
+    shown = re.findall(r'data-run-id="([^"]+)"', first)
+    assert shown == ids[::-1][:25]
+    assert "27 runs" in first and "Page 1 of 2" in first and 'rel="next"' in first
+    second = user.get("/tasks/task_upgrade/history?page=2").get_data(as_text=True)
+    assert re.findall(r'data-run-id="([^"]+)"', second) == ids[1::-1]
+    completed = user.get("/tasks/task_upgrade/history?status=completed").get_data(as_text=True)
+    assert re.findall(r'data-run-id="([^"]+)"', completed) == [] and "No runs with status completed" in completed
+    assert user.get("/").get_data(as_text=True).count('/history"') == 9  # every row links to its history
+
+
+@pytest.mark.parametrize("query, status", [("page=0", 400), ("page=x", 400), ("status=done", 400)])
+def test_history_refuses_bad_queries(user: FlaskClient, query: str, status: int) -> None:
+    assert user.get(f"/tasks/task_upgrade/history?{query}").status_code == status
+
+
+def test_history_of_an_unknown_task_is_404_and_needs_login(user: FlaskClient, client: FlaskClient) -> None:
+    assert user.get("/tasks/nope/history").status_code == 404
+    user.post("/logout", data={"csrf_token": csrf_of(user.get("/").get_data(as_text=True))})
+    assert client.get("/tasks/task_upgrade/history").status_code == 302

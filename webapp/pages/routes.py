@@ -10,16 +10,19 @@ from htmx_flask import request
 from werkzeug.wrappers import Response
 
 from ..clock import UNIT_MINUTES, now_utc
+from ..api.params import query_choice, query_int
 from ..errors import AppError, NotFound
 from ..runtime import Runtime, get_runtime
 from ..services import tasks as service
 from . import bp
-from .views import absolute, parse_iso, progress_of, relative, render_row
+from .views import absolute, duration, parse_iso, progress_of, relative, render_row
+
+HISTORY_PAGE_SIZE = 25
 
 
 @bp.app_context_processor
 def _time_helpers() -> dict[str, Any]:
-    return {"parse_iso": parse_iso, "relative": relative, "absolute": absolute}
+    return {"parse_iso": parse_iso, "relative": relative, "absolute": absolute, "duration": duration}
 
 
 @bp.get("/")
@@ -111,3 +114,22 @@ def interval(task_id: str) -> Response | str:
         return f"{task['name']} now runs every {task['interval']} {task['intervalUnit']}"
     return _act(task_id, action)
 
+
+
+@bp.get("/tasks/<task_id>/history")
+@login_required
+def history(task_id: str) -> str:
+    """A task's runs, newest first, a page at a time, optionally of one status."""
+    runtime = get_runtime()
+    try:
+        task = service.get_task(runtime.db, runtime.registry, task_id)
+        page = query_int("page", 1, 1, 999_999_999)
+        status = query_choice("status", service.HISTORY_STATUSES)
+    except NotFound:
+        abort(404)
+    except AppError as error:
+        abort(400, error.message)
+    runs = service.history(runtime.db, runtime.registry, task_id, page, HISTORY_PAGE_SIZE, status)
+    return render_template(
+        "history.html", task=task, runs=runs, status=status, statuses=service.HISTORY_STATUSES, now=now_utc(),
+    )
