@@ -35,8 +35,3 @@ class NotFound(AppError):
 class Unauthorized(AppError):
     status = 401
     code = "UNAUTHORIZED"
-
-
-class Forbidden(AppError):
-    status = 403
-    code = "FORBIDDEN"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from flask import Response, abort, current_app, request, stream_with_context
+from flask import Response, current_app, request, stream_with_context
 from flask_login import login_required
 
 from ..clock import now_utc
@@ -20,6 +20,7 @@ from ..engine.events import Event, Subscription
 from ..errors import AppError
 from ..runtime import Runtime, get_runtime
 from ..services import tasks as service
+from ..stream import event_stream_response, open_subscription
 from . import bp
 from .views import render_progress, render_row
 
@@ -29,19 +30,13 @@ from .views import render_progress, render_row
 def task_events() -> Response:
     runtime = get_runtime()
     config = current_app.config
-    if runtime.broker.subscriber_count() >= config["MAX_STREAMS"]:
-        abort(503)
     resend_all = "Last-Event-ID" in request.headers
-    subscription, position = runtime.broker.subscribe()
+    subscription, position = open_subscription(runtime)
     events = _events(
         runtime, subscription, position, resend_all,
         keepalive=config["STREAM_KEEPALIVE_SECONDS"], retry_ms=config["STREAM_RETRY_MS"],
     )
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    response = Response(stream_with_context(events), mimetype="text/event-stream", headers=headers)
-    # Also when the body is never iterated (a client gone before the first byte, a HEAD).
-    response.call_on_close(lambda: runtime.broker.unsubscribe(subscription))
-    return response
+    return event_stream_response(runtime, subscription, stream_with_context(events))
 
 
 def sse(event_name: str, html: str, event_id: int | None = None) -> str:

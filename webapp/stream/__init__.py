@@ -8,7 +8,7 @@ gets a ``reset`` event: the client reloads its state.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from ..db import Database
 from ..engine.events import EventBroker, Subscription, events_after
 from ..errors import AppError
 from ..models import TaskEvent
-from ..runtime import get_runtime
+from ..runtime import Runtime, get_runtime
 
 bp = Blueprint("stream", __name__)
 
@@ -38,14 +38,24 @@ def _authenticate() -> None:
 def stream() -> Response:
     runtime = get_runtime()
     config = current_app.config
-    if runtime.broker.subscriber_count() >= config["MAX_STREAMS"]:
-        raise TooManyStreams("Too many open event streams; try again shortly")
     last_id = _last_event_id()
-    subscription, position = runtime.broker.subscribe()
+    subscription, position = open_subscription(runtime)
     events = _events(
         runtime.db, runtime.broker, subscription, position, last_id,
         keepalive=config["STREAM_KEEPALIVE_SECONDS"], retry_ms=config["STREAM_RETRY_MS"],
     )
+    return event_stream_response(runtime, subscription, events)
+
+
+def open_subscription(runtime: Runtime) -> tuple[Subscription, int]:
+    """A new stream's subscription, or 503 once this process holds ``MAX_STREAMS`` of them."""
+    if runtime.broker.subscriber_count() >= current_app.config["MAX_STREAMS"]:
+        raise TooManyStreams("Too many open event streams; try again shortly")
+    return runtime.broker.subscribe()
+
+
+def event_stream_response(runtime: Runtime, subscription: Subscription, events: Iterable[str]) -> Response:
+    """``text/event-stream`` of ``events``, unsubscribing however the response ends."""
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     response = Response(events, mimetype="text/event-stream", headers=headers)
     # Also when the body is never iterated (a client gone before the first byte, a HEAD).
