@@ -17,7 +17,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "cinephage_" + "0123456789abcdef" * 4
-SERVING = re.compile(r"serving on http://[^:]+:(\d+)")
+SERVING = re.compile(r"serving on http://[^:]+:(\d+) \(worker pid (\d+)\)")
 
 
 def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
@@ -49,6 +49,7 @@ class Server:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
+    worker_pid: int = 0  # the process that serves HTTP and runs tasks (``process`` supervises it)
     session: requests.Session = field(default_factory=requests.Session)
 
     def start(self, timeout: float = 30) -> Server:
@@ -66,7 +67,7 @@ class Server:
                 raise RuntimeError(f"serve exited with {self.process.returncode}:\n{self.log()[-3000:]}")
             found = SERVING.findall(self.log())
             if found:
-                self.port = int(found[-1])
+                self.port, self.worker_pid = map(int, found[-1])
                 if self._healthy():
                     return self
             time.sleep(0.05)

@@ -122,11 +122,15 @@ def get_db() -> Database:
 
 
 def is_process_alive(pid: int) -> bool:
-    """True when a process with this id exists on this host."""
+    """True when a process with this id runs on this host (a zombie, dead but not yet waited for, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc to ask: the signal's answer is all there is
+    return state not in ("Z", "X")

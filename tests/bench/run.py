@@ -100,10 +100,11 @@ def cpu_seconds(pid: int) -> float:
 def bench_idle(server: Server, seconds: int = 30) -> None:
     print(f"\n## Idle server CPU over {seconds} s (after 5 s of warm-up)")
     assert server.process is not None
+    pids = (server.process.pid, server.worker_pid)
     time.sleep(5)
-    before = cpu_seconds(server.process.pid)
+    before = sum(map(cpu_seconds, pids))
     time.sleep(seconds)
-    used = cpu_seconds(server.process.pid) - before
+    used = sum(map(cpu_seconds, pids)) - before
     print(f"idle CPU: {used / seconds:.2%} of one core ({used:.2f} s CPU in {seconds} s)")
 
 
