@@ -57,6 +57,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "EVENT_POLL_SECONDS": float(os.environ.get("CINEPHAGE_EVENT_POLL_SECONDS", "0.5")),
         "STREAM_KEEPALIVE_SECONDS": float(os.environ.get("CINEPHAGE_STREAM_KEEPALIVE_SECONDS", "15")),
         "STREAM_RETRY_MS": 3000,
+        # The task list's stream re-sends every row this often, so "in 4 minutes" stays true.
+        "ROW_REFRESH_SECONDS": max(1.0, float(os.environ.get("CINEPHAGE_ROW_REFRESH_SECONDS", "60"))),
         "MAX_STREAMS": int(os.environ.get("CINEPHAGE_MAX_STREAMS", "500")),
         "SERVER_THREADS": int(os.environ.get("CINEPHAGE_SERVER_THREADS", "16")),
     }

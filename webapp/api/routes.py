@@ -8,16 +8,16 @@ from typing import Any
 
 from flask import Response, jsonify
 
+from ..bridge import on_event_loop
 from ..clock import UNIT_MINUTES, now_utc
 from ..runtime import get_runtime
 from ..services import tasks as service
 from . import bp
 from .params import boolean, choice, integer, json_object, mapping, query_choice, query_int, query_text
 
-ACTIVITY_STATUSES = ("success", "grabbed", "no_results", "skipped", "failed", "expired", "deleted")
-
 
 @bp.get("/tasks")
+@on_event_loop  # answered from the runtime's cache: the hot path of every integration
 def list_tasks() -> Response:
     return Response(get_runtime().task_list_json(), mimetype="application/json")
 
@@ -94,7 +94,7 @@ def run_summary(history_id: str) -> Response:
 def activity(history_id: str) -> Response:
     page = query_int("page", 1, 1, 999_999_999)
     limit = query_int("limit", 50, 1, 500)
-    status = query_choice("status", ACTIVITY_STATUSES)
+    status = query_choice("status", service.ACTIVITY_STATUSES)
     search = query_text("search")
     result = service.activity(get_runtime().db, history_id, page, limit, status, search)
     return jsonify(activity=result.items, pagination=result.pagination())

@@ -1,6 +1,8 @@
 """Authentication: dashboard sessions (Flask-Login), API keys, and CSRF (Flask-WTF)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, current_app, g, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -51,6 +53,18 @@ def require_api_auth() -> None:
             csrf.protect()
         return
     raise Unauthorized("Authentication required: send an x-api-key header or log in", "AUTH_REQUIRED")
+
+
+def revoke_api_key(key_id: int, now: datetime) -> api_keys.KeyInfo:
+    """Revokes a key for the dashboard; it stops working in this process at once.
+
+    The keys verified lately are forgotten here, the one place a running app revokes: other
+    processes (a second server, the ``api-key revoke`` command) reach their own caches
+    within ``RecentKeys.ttl`` seconds.
+    """
+    key = api_keys.revoke_key_id(get_db(), key_id, now)
+    current_app.extensions["cinephage.recent_keys"].clear()
+    return key
 
 
 def _check_key(key: str) -> None:

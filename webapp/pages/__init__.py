@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("pages", __name__)
 
-from . import events, routes  # noqa: E402,F401  (they register their views on ``bp``)
+from . import events, reports, routes, runs, settings  # noqa: E402,F401  (they register their views on ``bp``)

@@ -5,11 +5,14 @@ Each task event becomes ``event: task-<id>`` whose data is that task's fresh
 ``task:progress`` event becomes ``event: progress-<id>`` with ``_task_progress.html``
 only: replacing the whole row several times a second would swap the buttons out from
 under a click. A browser that reconnects sends ``Last-Event-ID`` and gets every row
-again, so nothing it missed while away stays stale.
+again, so nothing it missed while away stays stale; and every ``ROW_REFRESH_SECONDS``
+the stream re-sends every row, so relative times ("in 4 minutes") are re-rendered by
+the server rather than computed a second time in the browser.
 """
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 from flask import Response, current_app, request, stream_with_context
@@ -33,8 +36,8 @@ def task_events() -> Response:
     resend_all = "Last-Event-ID" in request.headers
     subscription, position = open_subscription(runtime)
     events = _events(
-        runtime, subscription, position, resend_all,
-        keepalive=config["STREAM_KEEPALIVE_SECONDS"], retry_ms=config["STREAM_RETRY_MS"],
+        runtime, subscription, position, resend_all, keepalive=config["STREAM_KEEPALIVE_SECONDS"],
+        retry_ms=config["STREAM_RETRY_MS"], refresh=config["ROW_REFRESH_SECONDS"],
     )
     return event_stream_response(runtime, subscription, stream_with_context(events))
 
@@ -46,32 +49,44 @@ def sse(event_name: str, html: str, event_id: int | None = None) -> str:
     return f"{head}event: {event_name}\n{data}\n"
 
 
-def _message(runtime: Runtime, task_id: str, event: Event | None) -> str:
-    """The SSE message for one task event (or, with no event, the task's current row)."""
+def _message(runtime: Runtime, task_id: str, event: Event) -> str:
+    """The SSE message for one task event: the task's fresh row, or its progress alone."""
     try:
-        if event is not None and event.type == "task:progress":
+        if event.type == "task:progress":
             html = render_progress(runtime, task_id, json.loads(event.data))
             return sse(f"progress-{task_id}", html, event.id)
         task = service.get_task(runtime.db, runtime.registry, task_id)
     except AppError:  # a task this version does not know: nothing to show
-        return f"id: {event.id}\n\n" if event is not None else ""
-    return sse(f"task-{task_id}", render_row(runtime, task, now_utc()), event.id if event is not None else None)
+        return f"id: {event.id}\n\n"
+    return sse(f"task-{task_id}", render_row(runtime, task, now_utc()), event.id)
+
+
+def _every_row(runtime: Runtime) -> Iterator[str]:
+    """Every task's current row, without an id: the client's Last-Event-ID stays where it was."""
+    now = now_utc()
+    for task in service.list_tasks(runtime.db, runtime.registry):
+        yield sse(f"task-{task['id']}", render_row(runtime, task, now))
 
 
 def _events(
-    runtime: Runtime, subscription: Subscription, position: int, resend_all: bool, *, keepalive: float, retry_ms: int,
+    runtime: Runtime, subscription: Subscription, position: int, resend_all: bool, *,
+    keepalive: float, retry_ms: int, refresh: float,
 ) -> Iterator[str]:
     broker = runtime.broker
     try:
         yield f"retry: {retry_ms}\nid: {position}\n: connected\n\n"
         if resend_all:
-            for task in service.list_tasks(runtime.db, runtime.registry):
-                yield _message(runtime, task["id"], None)
-        for event in broker.follow(subscription, keepalive):
-            if event is None:
-                yield ": keepalive\n\n"
-            elif event.id > position and event.task_id:
+            yield from _every_row(runtime)
+        refresh_at = time.monotonic() + refresh
+        # Woken at least once per refresh period, so rows are re-sent on time even when quiet.
+        for event in broker.follow(subscription, min(keepalive, refresh)):
+            if event is not None and event.id > position and event.task_id:
                 position = event.id
                 yield _message(runtime, event.task_id, event)
+            if time.monotonic() >= refresh_at:
+                refresh_at = time.monotonic() + refresh
+                yield from _every_row(runtime)
+            elif event is None:
+                yield ": keepalive\n\n"
     finally:
         broker.unsubscribe(subscription)

@@ -10,11 +10,11 @@ from htmx_flask import request
 from werkzeug.wrappers import Response
 
 from ..clock import UNIT_MINUTES, now_utc
-from ..api.params import query_choice, query_int
 from ..errors import AppError, NotFound
 from ..runtime import Runtime, get_runtime
 from ..services import tasks as service
 from . import bp
+from .queries import history_query, page_errors
 from .views import absolute, duration, parse_iso, progress_of, relative, render_row
 
 HISTORY_PAGE_SIZE = 25
@@ -121,15 +121,10 @@ def interval(task_id: str) -> Response | str:
 def history(task_id: str) -> str:
     """A task's runs, newest first, a page at a time, optionally of one status."""
     runtime = get_runtime()
-    try:
+    with page_errors():
         task = service.get_task(runtime.db, runtime.registry, task_id)
-        page = query_int("page", 1, 1, 999_999_999)
-        status = query_choice("status", service.HISTORY_STATUSES)
-    except NotFound:
-        abort(404)
-    except AppError as error:
-        abort(400, error.message)
-    runs = service.history(runtime.db, runtime.registry, task_id, page, HISTORY_PAGE_SIZE, status)
+        query = history_query()
+    runs = service.history(runtime.db, runtime.registry, task_id, query.page, HISTORY_PAGE_SIZE, query.status)
     return render_template(
-        "history.html", task=task, runs=runs, status=status, statuses=service.HISTORY_STATUSES, now=now_utc(),
+        "history.html", task=task, runs=runs, query=query, statuses=service.HISTORY_STATUSES, now=now_utc(),
     )

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import UNIT_MINUTES, interval_delta, iso
@@ -18,6 +19,8 @@ from ..errors import NotFound, ValidationError
 from ..models import RUN_FAILED, RUN_QUEUED, RUN_RUNNING, TaskActivity, TaskActivityCount, TaskRun, TaskSetting
 
 HISTORY_STATUSES = ("running", "completed", "failed", "cancelled")
+ACTIVITY_STATUSES = ("success", "grabbed", "no_results", "skipped", "failed", "expired", "deleted")
+EXPORT_BATCH = 500  # rows per read of a whole filtered table (print views, CSV)
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,7 @@ def run_view(run: TaskRun) -> dict[str, Any]:
         "itemsTotal": run.items_total,
         "error": run.error,
         "trigger": run.trigger,
+        "force": run.force,
         "queuedAt": iso(run.created_at),
     }
 
@@ -193,18 +197,35 @@ def run_view(run: TaskRun) -> dict[str, Any]:
 def history(db: Database, registry: TaskRegistry, task_id: str, page: int, limit: int, status: str | None) -> Page:
     """A task's runs, newest first."""
     definition_of(registry, task_id)
+    where = _history_filter(task_id, status)
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(TaskRun).where(*where)) or 0
+        runs = session.scalars(_history_select(where).offset((page - 1) * limit).limit(limit)).all()
+    return Page([run_view(run) for run in runs], page, limit, total)
+
+
+def all_history(
+    db: Database, registry: TaskRegistry, task_id: str, status: str | None, batch: int = EXPORT_BATCH
+) -> Iterator[dict[str, Any]]:
+    """Every run ``history`` would page through, newest first, read ``batch`` at a time."""
+    definition_of(registry, task_id)
+
+    def after(run: TaskRun) -> ColumnElement[bool]:
+        return or_(TaskRun.created_at < run.created_at, and_(TaskRun.created_at == run.created_at, TaskRun.id < run.id))
+    return (run_view(run) for run in _keyset(db, _history_select(_history_filter(task_id, status)), after, batch))
+
+
+def _history_filter(task_id: str, status: str | None) -> list[ColumnElement[bool]]:
     where = [TaskRun.task_id == task_id]
     if status == RUN_RUNNING:
         where.append(TaskRun.status.in_((RUN_RUNNING, RUN_QUEUED)))
     elif status is not None:
         where.append(TaskRun.status == status)
-    with db.read() as session:
-        total = session.scalar(select(func.count()).select_from(TaskRun).where(*where)) or 0
-        runs = session.scalars(
-            select(TaskRun).where(*where).order_by(TaskRun.created_at.desc(), TaskRun.id.desc())
-            .offset((page - 1) * limit).limit(limit)
-        ).all()
-    return Page([run_view(run) for run in runs], page, limit, total)
+    return where
+
+
+def _history_select(where: list[ColumnElement[bool]]) -> Select[tuple[TaskRun]]:
+    return select(TaskRun).where(*where).order_by(TaskRun.created_at.desc(), TaskRun.id.desc())
 
 
 def get_run(db: Database, history_id: str) -> dict[str, Any]:
@@ -233,20 +254,53 @@ def activity(
 ) -> Page:
     """A run's per-item activity, newest first, optionally by status and title."""
     get_run(db, history_id)
+    where = _activity_filter(history_id, status, search)
+    with db.read() as session:
+        total = _kept_count(session, history_id, status) if not search else None
+        if total is None:
+            total = session.scalar(select(func.count()).select_from(TaskActivity).where(*where)) or 0
+        rows = session.scalars(_activity_select(where).offset((page - 1) * limit).limit(limit)).all()
+    return Page([activity_view(row) for row in rows], page, limit, total)
+
+
+def all_activity(
+    db: Database, history_id: str, status: str | None, search: str | None = None, batch: int = EXPORT_BATCH
+) -> Iterator[dict[str, Any]]:
+    """Every row ``activity`` would page through, newest first, read ``batch`` at a time."""
+    get_run(db, history_id)
+    select_all = _activity_select(_activity_filter(history_id, status, search))
+    return (activity_view(row) for row in _keyset(db, select_all, lambda row: TaskActivity.id < row.id, batch))
+
+
+def _activity_filter(history_id: str, status: str | None, search: str | None) -> list[ColumnElement[bool]]:
     where = [TaskActivity.run_id == history_id]
     if status is not None:
         where.append(TaskActivity.status == status)
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where.append(TaskActivity.media_title.ilike(pattern, escape="\\"))
-    with db.read() as session:
-        total = _kept_count(session, history_id, status) if not search else None
-        if total is None:
-            total = session.scalar(select(func.count()).select_from(TaskActivity).where(*where)) or 0
-        rows = session.scalars(
-            select(TaskActivity).where(*where).order_by(TaskActivity.id.desc()).offset((page - 1) * limit).limit(limit)
-        ).all()
-    return Page([activity_view(row) for row in rows], page, limit, total)
+    return where
+
+
+def _activity_select(where: list[ColumnElement[bool]]) -> Select[tuple[TaskActivity]]:
+    return select(TaskActivity).where(*where).order_by(TaskActivity.id.desc())
+
+
+def _keyset(db: Database, statement: Select[Any], after: Callable[[Any], ColumnElement[bool]], batch: int) -> Iterator[Any]:
+    """Every row of ``statement`` in its order, ``batch`` rows per short read session.
+
+    ``after(row)`` selects the rows that come after ``row`` in that order. No session stays
+    open between batches (a slow reader must not hold a connection or a snapshot) and no
+    offset grows (the last batch of 100,000 rows costs what the first did).
+    """
+    bounded = statement
+    while True:
+        with db.read() as session:
+            rows = session.scalars(bounded.limit(batch)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        bounded = statement.where(after(rows[-1]))
 
 
 def _kept_count(session: Session, run_id: str, status: str | None) -> int | None:
