@@ -151,10 +151,10 @@ def small_library(lib: Library) -> dict[str, int]:
     ("task_pending_releases", [
         ("Wanted (2019)", "grab", "skipped", "No download client configured (would grab Wanted.Release)"),
     ]),
-    ("task_missing_subtitles", [("Fresh (2019)", "download_subtitle", "skipped", "No subtitle provider configured")]),
-    ("task_subtitle_upgrade", [("Weak (2019)", "upgrade_subtitle", "skipped", "No subtitle provider configured")]),
+    ("task_missing_subtitles", [("Fresh (2019)", "download_subtitle", "skipped", "No subtitle provider configured (wanted: fr)")]),
+    ("task_subtitle_upgrade", [("Weak (2019)", "upgrade_subtitle", "skipped", "No subtitle provider configured (wanted: en)")]),
     ("task_subtitle_search_on_import", [
-        ("Fresh (2019)", "download_subtitle", "skipped", "No subtitle provider configured"),
+        ("Fresh (2019)", "download_subtitle", "skipped", "No subtitle provider configured (wanted: fr)"),
     ]),
 ])
 def test_without_providers_every_item_is_recorded_skipped(

@@ -31,6 +31,7 @@ log = logging.getLogger("cinephage.server")
 View = TypeVar("View", bound=Callable[..., Any])
 STREAMED = "cinephage.streamed"  # environ key: the response body is a generator
 _DONE = object()
+DRAIN_LIMIT = 16 * 1024 * 1024  # bytes of an oversized body read only to answer it cleanly
 
 
 def on_event_loop(view: View) -> View:
@@ -101,18 +102,24 @@ class RsgiBridge:
     # -- the request --------------------------------------------------------------------
 
     async def _read_body(self, scope: Any, proto: Any) -> tuple[bytes, int]:
-        """The body and its length; past ``max_body`` only the length, so that Flask answers 413."""
+        """The body and its length; past ``max_body`` only the length, so that Flask answers 413.
+
+        An oversized body is still read (and dropped), up to ``DRAIN_LIMIT``: a client sends
+        its whole body before it reads the answer, and a connection closed on unread data is
+        reset, which loses the 413 on its way.
+        """
         declared = scope.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            return b"", int(declared)
         if declared is None and "transfer-encoding" not in scope.headers:
             return b"", 0
         parts, size = [], 0
         async for chunk in proto:
             size += len(chunk)
-            if size > self.max_body:
-                return b"", size
-            parts.append(chunk)
+            if size <= self.max_body:
+                parts.append(chunk)
+            elif size > DRAIN_LIMIT:
+                break
+        if size > self.max_body:
+            return b"", max(size, int(declared) if declared and declared.isdigit() else 0)
         return b"".join(parts), size
 
     def _environ(self, scope: Any, body: bytes, length: int) -> dict[str, Any]:
@@ -134,7 +141,9 @@ class RsgiBridge:
                 environ[key] = value
             elif key != "CONTENT_LENGTH":
                 key = "HTTP_" + key
-                environ[key] = f"{environ[key]},{value}" if key in environ else value
+                if key in environ:  # a repeated header; HTTP/2 may split cookies into several
+                    value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
+                environ[key] = value
         return environ
 
     def _on_loop(self, environ: dict[str, Any]) -> bool:

@@ -39,7 +39,7 @@ class SubtitleFetcher:
     def fetch(self, need: SubtitleNeed, min_score: int, action: str) -> Outcome:
         """Downloads the best ``need.language`` subtitle scoring ``min_score`` or more."""
         if not self._providers:
-            return Outcome(action, SKIPPED, "No subtitle provider configured")
+            return Outcome(action, SKIPPED, f"No subtitle provider configured (wanted: {need.language})")
         found, errors = self._search(subtitle_request(need))
         if errors and not found:
             return Outcome(action, FAILED, "; ".join(errors))
