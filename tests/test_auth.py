@@ -4,13 +4,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+
+from webapp import create_app
 
 from webapp.auth.routes import safe_next
 from webapp.auth.throttle import LoginThrottle
 from webapp.auth.users import create_user
 from webapp.clock import now_utc
-from webapp.runtime import Runtime
+from webapp.runtime import Runtime, runtime_of
 
 PASSWORD = "correct horse battery"
 
@@ -87,3 +90,30 @@ def test_logout_needs_the_csrf_token(client: FlaskClient, owner: None) -> None:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 302
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(("proxies", "base_url", "headers", "secure"), [
+    (0, "http://localhost", {}, False),
+    (0, "https://localhost", {}, True),  # TLS straight to the server
+    (0, "http://localhost", {"X-Forwarded-Proto": "https"}, False),  # a header anyone can send
+    (1, "http://localhost", {"X-Forwarded-Proto": "https"}, True),  # from the trusted proxy
+    (1, "http://localhost", {}, False),
+])
+def test_cookies_are_secure_whenever_the_browser_came_over_https(
+    app: Flask, owner: None, proxies: int, base_url: str, headers: dict[str, str], secure: bool,
+) -> None:
+    behind = create_app({**app.config, "TRUSTED_PROXIES": proxies})  # as CINEPHAGE_TRUSTED_PROXIES does
+    try:
+        client = behind.test_client()
+        page = client.get("/login", base_url=base_url, headers=headers).get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        data = {"username": "owner", "password": PASSWORD, "remember": "on", "csrf_token": csrf}
+        # Over HTTPS, Flask-WTF also wants a same-origin Referer, which browsers send here.
+        origin = "https://localhost" if secure else base_url  # the address bar, before any proxy
+        answer = client.post("/login", data=data, base_url=base_url, headers={**headers, "Referer": f"{origin}/login"})
+    finally:
+        runtime_of(behind).db.dispose()
+    assert answer.status_code == 302
+    cookies = answer.headers.getlist("Set-Cookie")
+    assert {cookie.split("=", 1)[0] for cookie in cookies} == {"session", "remember_token"}
+    assert [("; Secure" in cookie) for cookie in cookies] == [secure] * len(cookies), cookies

@@ -41,9 +41,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["cinephage.runtime"] = Runtime(database, registry, broker, engine)
 
     Htmx(app)  # request.htmx: the htmx request headers, parsed
+    security.init_app(app)
     auth.init_app(app)
     errors_http.init_app(app)
-    security.init_app(app)
     app.register_blueprint(health.bp)
     # The API guard checks CSRF itself, only for requests authenticated by the session cookie.
     auth.csrf.exempt(api_bp)

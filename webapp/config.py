@@ -47,6 +47,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "API_KEY": os.environ.get("CINEPHAGE_API_KEY") or None,
         "ADMIN_USER": os.environ.get("CINEPHAGE_ADMIN_USER") or None,
         "ADMIN_PASSWORD": os.environ.get("CINEPHAGE_ADMIN_PASSWORD") or None,
+        # Proxies in front that set X-Forwarded-For/-Proto/-Host (0: trust no such header).
+        "TRUSTED_PROXIES": int(os.environ.get("CINEPHAGE_TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
