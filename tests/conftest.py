@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from browser import chromium
 from webapp import create_app
 from webapp.bootstrap import bootstrap
 from webapp.db import Database
@@ -119,3 +121,10 @@ def api(client: FlaskClient) -> FlaskClient:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for every browser test; each test opens its own context."""
+    with chromium() as launched:
+        yield launched

@@ -4,83 +4,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, expect
+from playwright.sync_api import Browser, expect
 
-from browser import chromium
-from servers import Server, cli, server_env
+from browser import Session, dashboard_server, logged_in, open_session
+from servers import Server
 
 pytestmark = pytest.mark.browser
 
 SUBTITLES = "task_missing_subtitles"  # ~8 s with 300 items and 100 ms per item
 CLEANUP = "task_history_cleanup"  # no items: finishes at once
 UPGRADE = "task_upgrade"  # minimum interval 60 minutes
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("browser")
-    env = server_env(tmp / "data", f"sqlite:///{tmp / 'cinephage.db'}", CINEPHAGE_ITEM_DELAY_MS="100")
-    cli(env, "seed-demo", "--items", "300")
-    cli(env, "create-user", "owner", "--password-stdin", input=PASSWORD + "\n")
-    server = Server(env, tmp / "serve.log")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@dataclass
-class Session:
-    """One logged-in browser context and page, with every console error and page error it saw."""
-
-    context: BrowserContext
-    page: Page
-    errors: list[str] = field(default_factory=list)
-
-    def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(f"console: {message.text} at {message.location.get('url')}")
-
-    def on_page_error(self, error: Error) -> None:
-        self.errors.append(f"page: {error}")
-
-    def row(self, task_id: str):  # type: ignore[no-untyped-def]
-        return self.page.locator(f'[data-task-id="{task_id}"]')
-
-
-def open_session(browser: Browser, server: Server, javascript: bool = True, **options) -> Session:  # type: ignore[no-untyped-def]
-    context = browser.new_context(java_script_enabled=javascript, base_url=server.url(""), **options)
-    context.set_default_timeout(10_000)
-    session = Session(context, context.new_page())
-    session.page.on("console", session.on_console)
-    session.page.on("pageerror", session.on_page_error)
-    session.page.goto("/")
-    expect(session.page).to_have_url(server.url("/login?next=%2F"))
-    session.page.get_by_label("User name").fill("owner")
-    session.page.locator('input[name="password"]').fill(PASSWORD)
-    session.page.get_by_role("button", name="Log in").click()
-    expect(session.page).to_have_url(server.url("/"))
-    return session
+    with dashboard_server(tmp_path_factory.mktemp("browser"), 300, CINEPHAGE_ITEM_DELAY_MS="100") as server:
+        yield server
 
 
 @pytest.fixture
 def session(browser: Browser, server: Server) -> Iterator[Session]:
-    session = open_session(browser, server)
-    try:
+    with logged_in(browser, server) as session:
         yield session
-    finally:
-        session.context.close()
-    assert session.errors == []
 
 
 def wait_api(server: Server, task_id: str, predicate, timeout: float = 10) -> dict:  # type: ignore[no-untyped-def,type-arg]

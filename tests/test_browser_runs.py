@@ -13,9 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from browser import chromium
-from servers import Server, cli, server_env
-from test_browser import PASSWORD, Session, open_session
+from browser import Session, dashboard_server, logged_in, open_session
+from servers import Server
 from test_run_page import T0, add_run
 from webapp.db import Database
 
@@ -29,15 +28,8 @@ RUNS = 100
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("browser-runs")
-    env = server_env(tmp / "data", f"sqlite:///{tmp / 'cinephage.db'}", CINEPHAGE_ITEM_DELAY_MS="100")
-    cli(env, "seed-demo", "--items", "300")
-    cli(env, "create-user", "owner", "--password-stdin", input=PASSWORD + "\n")
-    server = Server(env, tmp / "serve.log")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    with dashboard_server(tmp_path_factory.mktemp("browser-runs"), 300, CINEPHAGE_ITEM_DELAY_MS="100") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -55,20 +47,10 @@ def big_run(server: Server) -> Iterator[str]:
         database.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
 @pytest.fixture
 def session(browser: Browser, server: Server) -> Iterator[Session]:
-    session = open_session(browser, server)
-    try:
+    with logged_in(browser, server) as session:
         yield session
-    finally:
-        session.context.close()
-    assert session.errors == []
 
 
 def started(i: int) -> str:

@@ -12,9 +12,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from browser import chromium
-from servers import Server, cli, server_env
-from test_browser import PASSWORD, Session, open_session
+from browser import PASSWORD, Session, dashboard_server, logged_in, open_session
+from servers import Server
 
 pytestmark = pytest.mark.browser
 
@@ -28,31 +27,15 @@ REFRESH_SECONDS = 1  # the stream re-sends every row this often here (60 by defa
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("browser-settings")
-    env = server_env(tmp / "data", f"sqlite:///{tmp / 'cinephage.db'}", CINEPHAGE_ROW_REFRESH_SECONDS=str(REFRESH_SECONDS))
-    cli(env, "seed-demo", "--items", "40")
-    cli(env, "create-user", "owner", "--password-stdin", input=PASSWORD + "\n")
-    server = Server(env, tmp / "serve.log")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
+    refresh = {"CINEPHAGE_ROW_REFRESH_SECONDS": str(REFRESH_SECONDS)}
+    with dashboard_server(tmp_path_factory.mktemp("browser-settings"), 40, **refresh) as server:
+        yield server
 
 
 @pytest.fixture
 def session(browser: Browser, server: Server) -> Iterator[Session]:
-    session = open_session(browser, server, permissions=["clipboard-read", "clipboard-write"])
-    try:
+    with logged_in(browser, server, permissions=["clipboard-read", "clipboard-write"]) as session:
         yield session
-    finally:
-        session.context.close()
-    assert session.errors == []
 
 
 def api_status(server: Server, key: str) -> int:
