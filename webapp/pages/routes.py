@@ -115,7 +115,6 @@ def interval(task_id: str) -> Response | str:
     return _act(task_id, action)
 
 
-
 @bp.get("/tasks/<task_id>/history")
 @login_required
 def history(task_id: str) -> str:
