@@ -129,7 +129,7 @@ def test_enable_and_interval_through_plain_forms(user: FlaskClient, token: str, 
 @pytest.mark.parametrize(("interval", "unit", "message"), [
     ("1", "minutes", "below this task&#39;s minimum"),
     ("400", "days", "above the maximum"),
-    ("abc", "hours", "Interval must be a whole number"),
+    ("abc", "hours", "&#39;interval&#39; must be an integer from 1 to 525600"),
     ("5", "weeks", "Unit must be minutes, hours or days"),
 ])
 def test_bad_intervals_show_the_error_and_change_nothing(

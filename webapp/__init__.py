@@ -17,9 +17,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
     )
     from . import config
+    from .parsing import JSONProvider, refuse_nul_in_path
 
     app.config.update(config.load(app.instance_path))
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.json = JSONProvider(app)  # deeply nested JSON is a 400, never a RecursionError
+    app.url_value_preprocessor(refuse_nul_in_path)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
     if test_config:
         app.config.update(test_config)

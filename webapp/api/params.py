@@ -1,15 +1,13 @@
 """Parsing of request bodies and query strings into checked values, or a clear 400."""
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
 from ..errors import ValidationError
-
-_WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")
+# The query helpers are shared with the pages; the routes import them from here.
+from ..parsing import JSONTooDeep, query_choice, query_int, query_text  # noqa: F401
 
 
 def json_object(allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
@@ -19,8 +17,10 @@ def json_object(allowed: set[str], required: set[str] = frozenset()) -> dict[str
         body: Any = {}
     else:
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            body = current_app.json.loads(raw)  # the app's provider: deep nesting is a ValueError too
+        except JSONTooDeep as error:
+            raise ValidationError(f"Request body is not accepted: {error}", "INVALID_JSON") from None
+        except ValueError:  # UnicodeDecodeError included
             raise ValidationError("Request body is not valid JSON", "INVALID_JSON") from None
     if not isinstance(body, dict):
         raise ValidationError("Request body must be a JSON object", "INVALID_JSON")
@@ -59,29 +59,3 @@ def choice(body: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
     if value not in choices or type(value) is not str:
         raise ValidationError(f"'{name}' must be one of: {', '.join(choices)}", "INVALID_FIELD")
     return value
-
-
-def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
-    """A whole-number query parameter within bounds."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not _WHOLE_NUMBER.match(raw) or not minimum <= int(raw) <= maximum:
-        raise ValidationError(f"'{name}' must be an integer from {minimum} to {maximum}", "INVALID_QUERY")
-    return int(raw)
-
-
-def query_choice(name: str, choices: tuple[str, ...]) -> str | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if raw not in choices:
-        raise ValidationError(f"'{name}' must be one of: {', '.join(choices)}", "INVALID_QUERY")
-    return raw
-
-
-def query_text(name: str, max_length: int = 200) -> str | None:
-    raw = request.args.get(name, "").strip()
-    if len(raw) > max_length:
-        raise ValidationError(f"'{name}' must be at most {max_length} characters", "INVALID_QUERY")
-    return raw or None

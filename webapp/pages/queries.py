@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import abort
 
-from ..api.params import query_choice, query_int, query_text
 from ..errors import AppError, NotFound
+from ..parsing import query_choice, query_int, query_text
 from ..services import tasks as service
 
 MAX_PAGE = 999_999_999

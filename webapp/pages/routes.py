@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..clock import UNIT_MINUTES, now_utc
 from ..errors import AppError, NotFound
+from ..parsing import whole_number
 from ..runtime import Runtime, get_runtime
 from ..services import tasks as service
 from . import bp
@@ -103,14 +104,15 @@ def enabled(task_id: str) -> Response | str:
 @bp.post("/tasks/<task_id>/interval")
 @login_required
 def interval(task_id: str) -> Response | str:
-    raw, unit = request.form.get("interval", "").strip(), request.form.get("unit", "")
+    raw, unit = request.form.get("interval", ""), request.form.get("unit", "")
 
     def action(runtime: Runtime) -> str:
-        if not raw.isdigit() or len(raw) > 9:
-            raise AppError("Interval must be a whole number")
+        # The widest bounds (in minutes) any unit allows; the service checks the task's own per unit.
+        maximum = service.definition_of(runtime.registry, task_id).max_interval
+        number = whole_number(raw, "interval", 1, maximum)
         if unit not in UNIT_MINUTES:
             raise AppError("Unit must be minutes, hours or days")
-        task = service.set_interval(runtime.db, runtime.registry, task_id, int(raw), unit, now_utc())
+        task = service.set_interval(runtime.db, runtime.registry, task_id, number, unit, now_utc())
         return f"{task['name']} now runs every {task['interval']} {task['intervalUnit']}"
     return _act(task_id, action)
 
