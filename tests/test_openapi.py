@@ -8,6 +8,7 @@ description cannot silently drift from the implementation.
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
-from webapp.clock import now_utc
+from webapp.clock import UNIT_MINUTES, now_utc
 from webapp.engine.context import RunContext
 from webapp.engine.runs import Outcome, claim_queued, finish_run
 from webapp.engine.context import append_activity
@@ -289,9 +290,8 @@ def test_state_changing_operations_document_csrf_and_closed_request_bodies(docum
             schema = body["content"][JSON]["schema"]
             top = resolved(document, schema)
             assert top["type"] == "object" and top["additionalProperties"] is False, (method, path)
-            for obj in object_schemas(document, schema):
-                # closed, or (``options``) a map whose every value has a schema
-                assert obj.get("additionalProperties", True) is not True, (method, path, obj)
+            for obj in object_schemas(document, schema):  # ``options`` included: unknown keys are a 400
+                assert obj.get("additionalProperties") is False, (method, path, obj)
 
 
 def test_response_schemas_require_documented_fields_and_allow_additive_ones(document: dict[str, Any]) -> None:
@@ -410,6 +410,19 @@ def test_stream_documents_every_event_type_the_engine_emits(document: dict[str, 
     assert names == ["Last-Event-ID"]
 
 
+def test_stream_schema_describes_each_event_and_its_data(document: dict[str, Any]) -> None:
+    """Read per event (OpenAPI 3.2's ``itemSchema``, and how schemathesis reads 3.1), not as one string."""
+    media = document["paths"]["/api/tasks/stream"]["get"]["responses"]["200"]["content"][SSE]
+    event = resolved(document, media["schema"])
+    assert event["type"] == "object" and set(event["required"]) == {"id", "event", "data"}
+    assert event["properties"]["data"]["contentMediaType"] == JSON
+    data_by_event = {
+        rule["if"]["properties"]["event"]["const"]: rule["then"]["properties"]["data"]["contentSchema"]
+        for rule in event["allOf"]
+    }
+    assert data_by_event == {name: described["data"] for name, described in media["x-events"].items()}
+
+
 # -- the document and the app -----------------------------------------------------------------
 
 
@@ -448,6 +461,45 @@ def test_task_ids_and_run_options_of_the_registry_are_described(document: dict[s
         assert definition.max_interval == 525600
         for name, spec in definition.options.items():
             assert f"`{name}` ({spec.minimum}..{spec.maximum}" in options, (definition.id, name)
+
+
+def test_interval_bounds_per_unit_are_those_every_task_shares(document: dict[str, Any], runtime: Runtime) -> None:
+    rules = document["components"]["schemas"]["IntervalRequest"]["allOf"]
+    bounds = {rule["if"]["properties"]["unit"]["const"]: rule["then"]["properties"]["interval"] for rule in rules}
+    lowest = min(definition.min_interval for definition in runtime.registry)
+    (highest,) = {definition.max_interval for definition in runtime.registry}
+    assert bounds == {  # the least whole number of each unit that reaches the lowest minimum
+        unit: {"minimum": math.ceil(lowest / minutes), "maximum": highest // minutes}
+        for unit, minutes in UNIT_MINUTES.items()
+    }
+
+
+def test_run_options_are_exactly_those_the_tasks_declare(document: dict[str, Any], runtime: Runtime) -> None:
+    options = document["components"]["schemas"]["RunRequest"]["properties"]["options"]
+    declared = {name: spec for definition in runtime.registry for name, spec in definition.options.items()}
+    assert options["additionalProperties"] is False
+    assert {name: (schema["type"], schema["minimum"], schema["maximum"])
+            for name, schema in options["properties"].items()} == {
+        name: ("integer", spec.minimum, spec.maximum) for name, spec in declared.items()
+    }
+
+
+def test_a_method_a_path_does_not_take_is_a_405_that_says_which_it_does(
+    contract: Contract, anonymous: FlaskClient, key: dict[str, str], document: dict[str, Any],
+) -> None:
+    error = contract.schema_at(["components", "schemas", "Error"])
+    for path, item in document["paths"].items():
+        url = path.replace("{taskId}", "task_upgrade").replace("{historyId}", "exec_nope")
+        response = anonymous.open(url, method="PATCH", headers=key)  # no path takes PATCH
+        assert response.status_code == 405 and response.mimetype == JSON, (path, response.status_code)
+        contract.assert_valid(response.get_json(), error, f"PATCH {path}")
+        assert response.get_json()["code"] == "METHOD_NOT_ALLOWED"
+        allowed = {method.strip() for method in response.headers["Allow"].split(",")}
+        assert allowed - {"HEAD", "OPTIONS"} == {method.upper() for method in HTTP_METHODS if method in item}, path
+    for accept, mimetype in (("text/html", "text/html"), (JSON, JSON)):  # a page answers in the kind asked for
+        response = anonymous.open("/login", method="DELETE", headers={"Accept": accept})
+        assert response.status_code == 405 and response.mimetype == mimetype
+        assert {method.strip() for method in response.headers["Allow"].split(",")} >= {"GET", "POST"}
 
 
 def test_healthz_matches(
@@ -564,6 +616,8 @@ def test_cookie_session_without_csrf_token_matches(
     for method, url, body in AUTHENTICATED_ROUTES:
         if method in ("post", "put"):
             contract.call(anonymous, method, url, 403, json=body)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', anonymous.get("/").get_data(as_text=True))
+    assert match is not None  # the login started a new session, with a new token
     csrf = {"X-CSRFToken": match.group(1)}
     contract.call(anonymous, "post", "/api/tasks/task_upgrade/run", 200, headers=csrf)
     contract.call(anonymous, "put", "/api/tasks/task_upgrade/enabled", 200, headers=csrf, json={"enabled": False})
@@ -624,7 +678,7 @@ def test_history_and_activity_match(
     c.call(a, "get", f"/api/tasks/{task}/history?status=queued", 400, headers=key)
     for run_id in (completed, failed, running, follow_up["executionId"]):
         assert c.call(a, "get", f"/api/tasks/history/{run_id}", 200, headers=key)["history"]["id"] == run_id
-    for query in ("limit=0", "limit=101", "page=0", "page=x", "status=done", "limit=2.5"):
+    for query in ("limit=0", "limit=101", "page=0", "page=x", "status=done", "status=", "limit=2.5"):
         c.call(a, "get", f"/api/tasks/{task}/history?{query}", 400, headers=key)
 
     with runtime.db.write() as session:
@@ -644,7 +698,7 @@ def test_history_and_activity_match(
     found = c.call(a, "get", f"/api/tasks/history/{completed}/activity?search=dune", 200, headers=key)
     assert [row["mediaTitle"] for row in found["activity"]] == ["Dune (2021)"]
     c.call(a, "get", f"/api/tasks/history/{failed}/activity?limit=500", 200, headers=key)
-    for query in ("limit=0", "limit=501", "page=-1", "status=exploded", "search=" + "x" * 201):
+    for query in ("limit=0", "limit=501", "page=-1", "status=exploded", "status=", "search=" + "x" * 201):
         c.call(a, "get", f"/api/tasks/history/{completed}/activity?{query}", 400, headers=key)
     c.call(a, "get", "/api/tasks/history/exec_nope", 404, headers=key)
     c.call(a, "get", "/api/tasks/history/exec_nope/activity", 404, headers=key)
@@ -712,6 +766,7 @@ def test_stream_is_an_event_stream_whose_events_match(
 ) -> None:
     documented = contract.document["paths"]["/api/tasks/stream"]["get"]["responses"]["200"]["content"]
     assert list(documented) == [SSE]
+    stream_schema = contract.response_schema("/api/tasks/stream", "get", 200, SSE)
     app.config["STREAM_KEEPALIVE_SECONDS"] = 0.2  # so that no read below can block for long
     contract.call(anonymous, "post", "/api/tasks/task_upgrade/run", 200, headers=key)
     contract.call(anonymous, "put", "/api/tasks/task_upgrade/interval", 200, headers=key,
@@ -733,6 +788,7 @@ def test_stream_is_an_event_stream_whose_events_match(
     for event_id, event, data in frames:
         assert event_id is not None and event_id.isdigit()
         contract.assert_valid(json.loads(data or ""), contract.event_schema(event or ""), f"streamed {event}")
+        contract.assert_valid({"id": event_id, "event": event, "data": data}, stream_schema, f"streamed {event}")
 
     response = anonymous.get("/api/tasks/stream", headers={**key, "Last-Event-ID": "999999999"})
     try:

@@ -44,7 +44,10 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         if not _wants_json():
             return error
-        return error_response(error.code or 500, error.description or error.name, _code_of(error))
+        response, status = error_response(error.code or 500, error.description or error.name, _code_of(error))
+        # Keep the exception's own headers, e.g. the ``Allow`` that RFC 9110 requires on a 405.
+        response.headers.extend((name, value) for name, value in error.get_headers() if name.lower() != "content-type")
+        return response, status
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
