@@ -1,13 +1,14 @@
 """Tasks as the API and the dashboard see them: listing, running, timers, history."""
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import UNIT_MINUTES, interval_delta, iso
@@ -22,6 +23,22 @@ HISTORY_STATUSES = ("running", "completed", "failed", "cancelled")
 ACTIVITY_STATUSES = ("success", "grabbed", "no_results", "skipped", "failed", "expired", "deleted")
 EXPORT_BATCH = 500  # rows per read of a whole filtered table (print views, CSV)
 
+# Lists read Core rows of these columns, not ORM objects: a page of them costs half as much.
+_RUNS, _ACTIVITY, _COUNTS = TaskRun.__table__, TaskActivity.__table__, TaskActivityCount.__table__
+RUN_COLUMNS = tuple(_RUNS.c[name] for name in (
+    "id", "task_id", "status", "trigger", "force", "created_at", "started_at", "completed_at", "duration_ms",
+    "items_processed", "items_affected", "items_total", "error",
+))
+ACTIVITY_COLUMNS = tuple(_ACTIVITY.c[name] for name in (
+    "id", "run_id", "media_id", "media_title", "action", "status", "message", "timestamp",
+))
+_RUN_BY_ID = select(*RUN_COLUMNS).where(_RUNS.c.id == bindparam("run_id"))
+_RUN_COUNTS = (  # no row: no such run; one row of NULLs: a run whose writer kept no counts
+    select(_COUNTS.c.status, _COUNTS.c.count)
+    .select_from(_RUNS.outerjoin(_COUNTS, _COUNTS.c.run_id == _RUNS.c.id))
+    .where(_RUNS.c.id == bindparam("run_id"))
+)
+
 
 @dataclass(frozen=True)
 class Page:
@@ -33,6 +50,31 @@ class Page:
     def pagination(self) -> dict[str, int]:
         return {"page": self.page, "limit": self.limit, "total": self.total,
                 "totalPages": math.ceil(self.total / self.limit) if self.total else 0}
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """One list query as all rows, one page and a count: built once per shape, so SQLAlchemy compiles each once."""
+
+    rows: Select[Any]
+    page: Select[Any]
+    count: Select[Any]
+
+    @classmethod
+    def of(cls, statement: Select[Any]) -> _Listing:
+        counted = statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        return cls(statement, statement.offset(bindparam("offset")).limit(bindparam("limit")), counted)
+
+    def read_page(
+        self, session: Session, params: dict[str, Any], page: int, limit: int, total: int | None = None
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """One page of rows and the total (``total`` if known), counted only when the page cannot tell it."""
+        offset = (page - 1) * limit
+        rows = session.execute(self.page, {**params, "offset": offset, "limit": limit}).all()
+        if total is None:
+            # A page neither full nor empty is the last one: the rows before it and its own are all.
+            total = offset + len(rows) if 0 < len(rows) < limit else session.scalar(self.count, params) or 0
+        return rows, total
 
 
 def ensure_task_rows(db: Database, registry: TaskRegistry, now: datetime) -> None:
@@ -173,34 +215,36 @@ def _announce(session, definition: TaskDefinition, setting: TaskSetting, now: da
     )
 
 
-def run_view(run: TaskRun) -> dict[str, Any]:
-    """A run as a history entry."""
+def run_view(run: Row[Any]) -> dict[str, Any]:
+    """A run (a row of ``RUN_COLUMNS``, in their order) as a history entry."""
+    # Unpacking a row costs less than half of reading its fields by name: whole pages come through here.
+    (run_id, task_id, status, trigger, force, created_at, started_at, completed_at, duration_ms,
+     items_processed, items_affected, items_total, error) = run
     return {
-        "id": run.id,
-        "taskId": run.task_id,
-        "startedAt": iso(run.started_at),
-        "completedAt": iso(run.completed_at),
-        "duration": run.duration_ms,
+        "id": run_id,
+        "taskId": task_id,
+        "startedAt": iso(started_at),
+        "completedAt": iso(completed_at),
+        "duration": duration_ms,
         # decisions.md keeps history to four statuses: a run waiting to start is "running".
-        "status": RUN_RUNNING if run.status == RUN_QUEUED else run.status,
-        "queued": run.status == RUN_QUEUED,
-        "itemsProcessed": run.items_processed,
-        "itemsAffected": run.items_affected,
-        "itemsTotal": run.items_total,
-        "error": run.error,
-        "trigger": run.trigger,
-        "force": run.force,
-        "queuedAt": iso(run.created_at),
+        "status": RUN_RUNNING if status == RUN_QUEUED else status,
+        "queued": status == RUN_QUEUED,
+        "itemsProcessed": items_processed,
+        "itemsAffected": items_affected,
+        "itemsTotal": items_total,
+        "error": error,
+        "trigger": trigger,
+        "force": force,
+        "queuedAt": iso(created_at),
     }
 
 
 def history(db: Database, registry: TaskRegistry, task_id: str, page: int, limit: int, status: str | None) -> Page:
     """A task's runs, newest first."""
     definition_of(registry, task_id)
-    where = _history_filter(task_id, status)
+    listing = _history_listing(status is not None)
     with db.read() as session:
-        total = session.scalar(select(func.count()).select_from(TaskRun).where(*where)) or 0
-        runs = session.scalars(_history_select(where).offset((page - 1) * limit).limit(limit)).all()
+        runs, total = listing.read_page(session, _history_params(task_id, status), page, limit)
     return Page([run_view(run) for run in runs], page, limit, total)
 
 
@@ -210,42 +254,47 @@ def all_history(
     """Every run ``history`` would page through, newest first, read ``batch`` at a time."""
     definition_of(registry, task_id)
 
-    def after(run: TaskRun) -> ColumnElement[bool]:
-        return or_(TaskRun.created_at < run.created_at, and_(TaskRun.created_at == run.created_at, TaskRun.id < run.id))
-    return (run_view(run) for run in _keyset(db, _history_select(_history_filter(task_id, status)), after, batch))
+    def after(run: Row[Any]) -> ColumnElement[bool]:
+        return or_(_RUNS.c.created_at < run.created_at, and_(_RUNS.c.created_at == run.created_at, _RUNS.c.id < run.id))
+    rows = _keyset(db, _history_listing(status is not None).rows, _history_params(task_id, status), after, batch)
+    return (run_view(run) for run in rows)
 
 
-def _history_filter(task_id: str, status: str | None) -> list[ColumnElement[bool]]:
-    where = [TaskRun.task_id == task_id]
-    if status == RUN_RUNNING:
-        where.append(TaskRun.status.in_((RUN_RUNNING, RUN_QUEUED)))
-    elif status is not None:
-        where.append(TaskRun.status == status)
-    return where
+def _history_params(task_id: str, status: str | None) -> dict[str, Any]:
+    if status is None:
+        return {"task_id": task_id}
+    # A run waiting to start shows as "running", so that filter takes both.
+    return {"task_id": task_id, "statuses": (RUN_RUNNING, RUN_QUEUED) if status == RUN_RUNNING else (status,)}
 
 
-def _history_select(where: list[ColumnElement[bool]]) -> Select[tuple[TaskRun]]:
-    return select(TaskRun).where(*where).order_by(TaskRun.created_at.desc(), TaskRun.id.desc())
+@functools.cache
+def _history_listing(by_status: bool) -> _Listing:
+    statement = select(*RUN_COLUMNS).where(_RUNS.c.task_id == bindparam("task_id"))
+    if by_status:
+        statement = statement.where(_RUNS.c.status.in_(bindparam("statuses", expanding=True)))
+    return _Listing.of(statement.order_by(_RUNS.c.created_at.desc(), _RUNS.c.id.desc()))
 
 
 def get_run(db: Database, history_id: str) -> dict[str, Any]:
     with db.read() as session:
-        run = session.get(TaskRun, history_id)
+        run = session.execute(_RUN_BY_ID, {"run_id": history_id}).first()
     if run is None:
         raise NotFound(f"History entry '{history_id}' not found", "HISTORY_NOT_FOUND")
     return run_view(run)
 
 
-def activity_view(row: TaskActivity) -> dict[str, Any]:
+def activity_view(row: Row[Any]) -> dict[str, Any]:
+    """An activity row (of ``ACTIVITY_COLUMNS``, in their order) as the API shows it."""
+    activity_id, run_id, media_id, media_title, action, status, message, timestamp = row  # see run_view
     return {
-        "id": str(row.id),
-        "historyId": row.run_id,
-        "mediaId": row.media_id,
-        "mediaTitle": row.media_title,
-        "action": row.action,
-        "status": row.status,
-        "message": row.message or "",
-        "timestamp": iso(row.timestamp),
+        "id": str(activity_id),
+        "historyId": run_id,
+        "mediaId": media_id,
+        "mediaTitle": media_title,
+        "action": action,
+        "status": status,
+        "message": message or "",
+        "timestamp": iso(timestamp),
     }
 
 
@@ -253,13 +302,11 @@ def activity(
     db: Database, history_id: str, page: int, limit: int, status: str | None, search: str | None = None
 ) -> Page:
     """A run's per-item activity, newest first, optionally by status and title."""
-    get_run(db, history_id)
-    where = _activity_filter(history_id, status, search)
+    listing = _activity_listing(status is not None, bool(search))
     with db.read() as session:
-        total = _kept_count(session, history_id, status) if not search else None
-        if total is None:
-            total = session.scalar(select(func.count()).select_from(TaskActivity).where(*where)) or 0
-        rows = session.scalars(_activity_select(where).offset((page - 1) * limit).limit(limit)).all()
+        kept = _kept_counts(session, history_id)
+        total = None if search else _kept_total(kept, status)
+        rows, total = listing.read_page(session, _activity_params(history_id, status, search), page, limit, total)
     return Page([activity_view(row) for row in rows], page, limit, total)
 
 
@@ -268,25 +315,34 @@ def all_activity(
 ) -> Iterator[dict[str, Any]]:
     """Every row ``activity`` would page through, newest first, read ``batch`` at a time."""
     get_run(db, history_id)
-    select_all = _activity_select(_activity_filter(history_id, status, search))
-    return (activity_view(row) for row in _keyset(db, select_all, lambda row: TaskActivity.id < row.id, batch))
+    statement = _activity_listing(status is not None, bool(search)).rows
+    params = _activity_params(history_id, status, search)
+    return (activity_view(row) for row in _keyset(db, statement, params, lambda row: _ACTIVITY.c.id < row.id, batch))
 
 
-def _activity_filter(history_id: str, status: str | None, search: str | None) -> list[ColumnElement[bool]]:
-    where = [TaskActivity.run_id == history_id]
+def _activity_params(history_id: str, status: str | None, search: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"run_id": history_id}
     if status is not None:
-        where.append(TaskActivity.status == status)
+        params["status"] = status
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(TaskActivity.media_title.ilike(pattern, escape="\\"))
-    return where
+        params["title"] = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return params
 
 
-def _activity_select(where: list[ColumnElement[bool]]) -> Select[tuple[TaskActivity]]:
-    return select(TaskActivity).where(*where).order_by(TaskActivity.id.desc())
+@functools.cache
+def _activity_listing(by_status: bool, by_title: bool) -> _Listing:
+    statement = select(*ACTIVITY_COLUMNS).where(_ACTIVITY.c.run_id == bindparam("run_id"))
+    if by_status:
+        statement = statement.where(_ACTIVITY.c.status == bindparam("status"))
+    if by_title:
+        statement = statement.where(_ACTIVITY.c.media_title.ilike(bindparam("title"), escape="\\"))
+    return _Listing.of(statement.order_by(_ACTIVITY.c.id.desc()))
 
 
-def _keyset(db: Database, statement: Select[Any], after: Callable[[Any], ColumnElement[bool]], batch: int) -> Iterator[Any]:
+def _keyset(
+    db: Database, statement: Select[Any], params: dict[str, Any], after: Callable[[Any], ColumnElement[bool]],
+    batch: int,
+) -> Iterator[Any]:
     """Every row of ``statement`` in its order, ``batch`` rows per short read session.
 
     ``after(row)`` selects the rows that come after ``row`` in that order. No session stays
@@ -296,18 +352,27 @@ def _keyset(db: Database, statement: Select[Any], after: Callable[[Any], ColumnE
     bounded = statement
     while True:
         with db.read() as session:
-            rows = session.scalars(bounded.limit(batch)).all()
+            rows = session.execute(bounded.limit(batch), params).all()
         yield from rows
         if len(rows) < batch:
             return
         bounded = statement.where(after(rows[-1]))
 
 
-def _kept_count(session: Session, run_id: str, status: str | None) -> int | None:
-    """The run's activity count from the counters its writer keeps; None if it kept none."""
-    counts = dict(session.execute(
-        select(TaskActivityCount.status, TaskActivityCount.count).where(TaskActivityCount.run_id == run_id)
-    ).all())
+def _kept_counts(session: Session, run_id: str) -> dict[str, int]:
+    """The run's activity counts by status, as its writer kept them ({} if it kept none).
+
+    Raises NotFound when there is no such run: one query answers both.
+    """
+    rows = session.execute(_RUN_COUNTS, {"run_id": run_id}).all()
+    if not rows:
+        raise NotFound(f"History entry '{run_id}' not found", "HISTORY_NOT_FOUND")
+    return {status: count for status, count in rows if status is not None}
+
+
+def _kept_total(counts: dict[str, int], status: str | None) -> int | None:
+    """The number of rows of ``status`` (or of any) from kept counts; None if none were kept."""
     if not counts:
         return None
     return counts.get(status, 0) if status is not None else sum(counts.values())
+
