@@ -243,6 +243,10 @@ def test_cookie_session_needs_the_csrf_token_for_changes(app, client: FlaskClien
     refused = client.post("/api/tasks/task_upgrade/run")
     assert error_of(refused) == (403, "CSRF_FAILED")
     assert client.get("/api/tasks/task_upgrade/history").get_json()["pagination"]["total"] == 0
+    stale = client.post("/api/tasks/task_upgrade/run", headers={"X-CSRFToken": token})
+    assert error_of(stale) == (403, "CSRF_FAILED")  # the login started a new session: a new token
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     accepted = client.post("/api/tasks/task_upgrade/run", headers={"X-CSRFToken": token})
     assert accepted.status_code == 200
 

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from conftest import FakeClock
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from webapp import create_app
 
@@ -13,6 +16,8 @@ from webapp.auth.routes import safe_next
 from webapp.auth.throttle import LoginThrottle
 from webapp.auth.users import create_user
 from webapp.clock import now_utc
+from webapp.db import Database
+from webapp.models import LoginAttempts
 from webapp.runtime import Runtime, runtime_of
 
 PASSWORD = "correct horse battery"
@@ -34,28 +39,34 @@ def owner(runtime: Runtime) -> None:
     create_user(runtime.db, "owner", PASSWORD, now_utc())
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_throttle_doubles_the_wait_after_the_free_attempts() -> None:
-    clock = Clock()
-    throttle = LoginThrottle(free_attempts=3, base_delay=1, max_delay=8, clock=clock)
+def test_throttle_doubles_the_wait_after_the_free_attempts(db: Database, clock: FakeClock) -> None:
+    throttle = LoginThrottle(db, free_attempts=3, base_delay=1, max_delay=8)
     key = ("10.0.0.9", "owner")
-    waits = []
-    for _ in range(7):
-        waits.append(throttle.retry_after(key))
-        throttle.failed(key)
-    assert waits == [0, 0, 0, 1, 2, 4, 8]
-    clock.now += 8
-    assert throttle.retry_after(key) == 0
+    waits = []  # what each failed attempt had to wait for its turn
+    for _ in range(8):
+        wait = throttle.reserve(key, clock.now)
+        waits.append(wait)
+        if wait:
+            clock.advance(seconds=wait)
+            assert throttle.reserve(key, clock.now) == 0  # its turn: reserved, and counted as failed
+    assert waits == [0, 0, 0, 1, 2, 4, 8, 8]
+    clock.advance(seconds=8)
     throttle.succeeded(key)
-    throttle.failed(key)
-    assert throttle.retry_after(key) == 0  # a success starts the count again
+    assert throttle.reserve(key, clock.now) == 0  # a success starts the count again
+    assert throttle.reserve(("10.0.0.9", "someone else"), clock.now) == 0
+    assert throttle.delay(10_000) == timedelta(seconds=8)  # a count of days of guessing still computes
+
+
+def test_throttle_forgets_old_counts(db: Database, clock: FakeClock) -> None:
+    throttle = LoginThrottle(db, free_attempts=1, max_delay=60)
+    for address in ("10.0.0.1", "10.0.0.2"):
+        throttle.reserve((address, "owner"), clock.now)
+        throttle.reserve((address, "owner"), clock.now)
+    assert throttle.reserve(("10.0.0.1", "owner"), clock.now) > 0
+    clock.advance(days=1, minutes=2)
+    throttle.reserve(("10.0.0.3", "owner"), clock.now)  # any attempt prunes what is a day old
+    with db.read() as session:
+        assert session.scalars(select(LoginAttempts.address)).all() == ["10.0.0.3"]
 
 
 def test_guessing_is_slowed_but_the_owner_elsewhere_is_not(client: FlaskClient, owner: None) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -31,6 +33,8 @@ class Database:
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(begin_immediate=True)
         self._writes = sessionmaker(writer, expire_on_commit=False)
+        no_wait = self.engine.execution_options(begin_immediate=True, busy_timeout_ms=0)
+        self._no_wait_writes = sessionmaker(no_wait, expire_on_commit=False)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -43,6 +47,23 @@ class Database:
         """A short write transaction, committed when the block ends cleanly."""
         with self._writes() as session, session.begin():
             yield session
+
+    def write_if_free(self, work: Callable[[Session], object]) -> bool:
+        """Runs ``work`` in a write transaction only if no other writer holds the lock now.
+
+        For writes that may be skipped (a "last used" time): False, at once, instead of
+        waiting for the lock or failing with "database is locked".
+        """
+        try:
+            with self._no_wait_writes() as session, session.begin():
+                if not self.is_sqlite:
+                    session.execute(text("SET LOCAL lock_timeout = 1"))  # 1 ms: 0 would mean "forever"
+                work(session)
+        except OperationalError as error:
+            if _is_lock_busy(error):
+                return False
+            raise
+        return True
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
@@ -96,8 +117,25 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        immediate = conn.get_execution_options().get("begin_immediate")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        _set_busy_timeout(conn, options.get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS))
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("begin_immediate") else "BEGIN")
+
+
+def _set_busy_timeout(conn: Connection, milliseconds: int) -> None:
+    """Sets how long SQLite waits for a lock on this connection, remembering it to skip needless PRAGMAs."""
+    info = conn.connection.info
+    if info.get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS) != milliseconds:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(milliseconds)}")
+        info["busy_timeout_ms"] = milliseconds
+
+
+def _is_lock_busy(error: OperationalError) -> bool:
+    """SQLite's "database is locked", or PostgreSQL's lock_timeout (lock_not_available)."""
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        return getattr(original, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return getattr(original, "sqlstate", None) == "55P03"
 
 
 def insert_for(session: Session):  # type: ignore[no-untyped-def]

@@ -47,7 +47,7 @@ class RecentKeys:
     takes effect within ``ttl`` seconds.
     """
 
-    def __init__(self, ttl: float = 5.0) -> None:
+    def __init__(self, ttl: float = 3.0) -> None:
         self.ttl = ttl
         self._expiry: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -124,10 +124,18 @@ def verify_key(db: Database, key: str, now: datetime) -> int | None:
     if row is None or not hmac.compare_digest(row.key_hash, hashed):
         return None
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
-        # Once a minute at most, so that busy clients do not turn every read into a write.
-        with db.write() as session:
-            session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+        # Once a minute at most, so that busy clients do not turn every read into a write;
+        # and only when no other writer holds the lock: a later request records the time.
+        stamp = update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now)
+        db.write_if_free(lambda session: session.execute(stamp))
     return row.id
+
+
+def hash_is_live(db: Database, hashed: str) -> bool:
+    """Whether a live (unrevoked) key has this SHA-256 hex digest."""
+    with db.read() as session:
+        found = session.scalar(select(ApiKey.id).where(ApiKey.key_hash == hashed, ApiKey.revoked_at.is_(None)))
+    return found is not None
 
 
 def list_keys(db: Database) -> list[KeyInfo]:

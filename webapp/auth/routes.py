@@ -1,18 +1,17 @@
 """``/login`` and ``/logout``; the first visit with no user offers to create the owner."""
 from __future__ import annotations
 
-import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..clock import now_utc
 from ..db import get_db
 from ..errors import ValidationError
-from . import users
-from .throttle import LoginThrottle
+from . import sessions, users
+from .throttle import TooManyAttempts
 
 bp = Blueprint("auth", __name__)
 
@@ -37,25 +36,28 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
 
 
 def _log_in(first_run: bool, username: str, password: str) -> Response | tuple[str, int, dict[str, str]]:
-    """Checks (or, on the first visit, creates) the account, slowing down repeated failures."""
-    throttle: LoginThrottle = current_app.extensions["cinephage.login_throttle"]
-    key = (request.remote_addr or "", username.strip().lower())
-    wait = math.ceil(throttle.retry_after(key))
-    if wait > 0:
-        message = f"Too many failed attempts: try again in {wait} seconds"
-        return _refused(message, 429, first_run, username, {"Retry-After": str(wait)})
+    """Checks (or, on the first visit, creates) the account, slowing down repeated failures.
+
+    The attempt is counted before the password is checked, so that guesses sent all at
+    once get no more checks than guesses sent one by one.
+    """
     db = get_db()
+    key = sessions.client_key(username)
     try:
+        if first_run:
+            users.validate_credentials(username, password)  # a typo here is no guess: not counted
+        sessions.reserve_attempt(key, now_utc())
         if first_run:
             users.create_user(db, username, password, now_utc())
         user = users.authenticate(db, username, password, now_utc())
+    except TooManyAttempts as error:
+        return _refused(error.message, 429, first_run, username, {"Retry-After": str(error.retry_after)})
     except ValidationError as error:
         return _refused(error.message, 400, first_run, username)
     if user is None:
-        throttle.failed(key)
         return _refused("Wrong user name or password", 401, first_run, username)
-    throttle.succeeded(key)
-    login_user(user, remember=request.form.get("remember") == "on")
+    sessions.login_throttle().succeeded(key)
+    sessions.start_session(user, remember=request.form.get("remember") == "on")
     return redirect(safe_next(request.args.get("next")))
 
 
@@ -69,5 +71,6 @@ def _refused(
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    logout_user()
+    """Ends the user's sessions in every browser: a copied cookie must not outlive a logout."""
+    sessions.end_sessions(current_user.id)
     return redirect(url_for("auth.login"))

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import functools
+import hmac
 from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..db import Database
-from ..errors import ValidationError
-from ..models import User
+from ..errors import NotFound, ValidationError
+from ..models import User, new_session_token
 
 hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -23,7 +24,8 @@ def _dummy_hash() -> str:
 
 
 def validate_credentials(username: str, password: str) -> None:
-    if not username or len(username) > 150 or username != username.strip():
+    # NUL: PostgreSQL cannot store it in a text column.
+    if not username or len(username) > 150 or username != username.strip() or "\x00" in username:
         raise ValidationError("User name must be 1-150 characters without surrounding spaces", "INVALID_USERNAME")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters", "WEAK_PASSWORD")
@@ -51,12 +53,10 @@ def ensure_user(db: Database, username: str, password: str, now: datetime) -> bo
 def authenticate(db: Database, username: str, password: str, now: datetime) -> User | None:
     """The user whose name and password these are, or None (in the same time either way)."""
     with db.read() as session:
-        user = session.scalar(select(User).where(User.username == username))
-    try:
-        hasher.verify(user.password_hash if user else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None:
+        # No stored name holds a NUL (and PostgreSQL refuses one in a query): an unknown user.
+        user = None if "\x00" in username else session.scalar(select(User).where(User.username == username))
+    matches = password_matches(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not matches:
         return None
     with db.write() as session:
         stored = session.get(User, user.id)
@@ -67,9 +67,55 @@ def authenticate(db: Database, username: str, password: str, now: datetime) -> U
     return user
 
 
+def password_matches(password_hash: str, password: str) -> bool:
+    """The one place a password is checked (slow on purpose: Argon2id)."""
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def load_user(db: Database, user_id: int) -> User | None:
     with db.read() as session:
         return session.get(User, user_id)
+
+
+def load_session_user(db: Database, session_id: str) -> User | None:
+    """The user a session or remember cookie names (``User.get_id()``), if its token is still current."""
+    user_id, _, token = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 10 and token):
+        return None
+    user = load_user(db, int(user_id))
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def end_sessions(db: Database, user_id: int) -> None:
+    """Logs the user out everywhere: every session and remember cookie made so far stops working."""
+    with db.write() as session:
+        session.execute(update(User).where(User.id == user_id).values(session_token=new_session_token()))
+
+
+def change_password(db: Database, user_id: int, current: str, new: str) -> User:
+    """Sets a new password after checking the current one; every existing session of the user ends.
+
+    Returns the user with its new session token, to start this browser's new session with.
+    """
+    user = load_user(db, user_id)
+    if user is None:
+        raise NotFound("No such user", "USER_NOT_FOUND")
+    if not password_matches(user.password_hash, current):
+        raise ValidationError("The current password is wrong", "WRONG_PASSWORD")
+    validate_credentials(user.username, new)
+    password_hash = hasher.hash(new)  # slow on purpose: outside the write transaction
+    with db.write() as session:
+        stored = session.get(User, user_id)
+        if stored is None:
+            raise NotFound("No such user", "USER_NOT_FOUND")
+        stored.password_hash = password_hash
+        stored.session_token = new_session_token()
+    return stored
 
 
 def user_count(db: Database) -> int:

@@ -1,5 +1,5 @@
 """Every table of the program, importable from one place."""
-from .auth import ApiKey, User
+from .auth import ApiKey, LoginAttempts, User, new_session_token
 from .base import Base, UTCDateTime
 from .library import (
     Episode,
@@ -28,8 +28,9 @@ from .tasks import (
 )
 
 __all__ = [
-    "ApiKey", "Base", "Episode", "FINISHED_STATUSES", "ImportQueueEntry", "MediaFile", "Movie",
+    "ApiKey", "Base", "Episode", "FINISHED_STATUSES", "ImportQueueEntry", "LoginAttempts", "MediaFile", "Movie",
     "PendingRelease", "ProfileQuality", "QualityProfile", "RUN_CANCELLED", "RUN_COMPLETED",
     "RUN_FAILED", "RUN_QUEUED", "RUN_RUNNING", "Series", "SubtitleFile", "TaskActivity",
     "TaskActivityCount", "TaskEvent", "TaskRun", "TaskSetting", "UTCDateTime", "User", "WantedLanguage",
+    "new_session_token",
 ]

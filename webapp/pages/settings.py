@@ -1,4 +1,5 @@
-"""``/settings``: API keys (create, list, revoke) through the same functions as ``api-key``.
+"""``/settings``: API keys (create, list, revoke) through the same functions as ``api-key``;
+the account (change the password, log out everywhere).
 
 A new key is shown once, in the answer to the POST that created it: never in a redirect,
 a flash (the session cookie) or a log. Every answer here is ``Cache-Control: no-store``,
@@ -11,15 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from htmx_flask import request
 from werkzeug.wrappers import Response
 
 from .. import auth
-from ..auth import api_keys
+from ..auth import api_keys, sessions, users
+from ..auth.throttle import TooManyAttempts
 from ..clock import iso, now_utc
 from ..db import get_db
-from ..errors import AppError
+from ..errors import AppError, ValidationError
 from . import bp
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -30,6 +32,7 @@ def _render(status: int = 200, **context: Any) -> Response:
     """The settings page, or its API-key section alone for htmx; never stored by a cache."""
     template = "_api_keys.html" if request.htmx else "settings.html"
     context.setdefault("name", "")
+    context.setdefault("min_password_length", users.MIN_PASSWORD_LENGTH)
     html = render_template(template, keys=api_keys.list_keys(get_db()), now=now_utc(), iso=iso, **context)
     return Response(html, status=status, headers=NO_STORE, mimetype="text/html")
 
@@ -78,3 +81,33 @@ def _answer(message: str, *, error: bool = False) -> Response:
         return _render(notice=message, notice_error=error)
     flash(message, "error" if error else "info")
     return redirect(url_for("pages.settings"), 303)
+
+
+@bp.post("/settings/password")
+@login_required
+def change_password() -> Response:
+    """A new password ends every other session; this browser gets new cookies and stays in."""
+    form = request.form
+    try:
+        if form.get("new_password", "") != form.get("new_password_again", ""):
+            raise ValidationError("The new password and its repetition differ", "PASSWORDS_DIFFER")
+        sessions.change_password(
+            current_user.id, current_user.username, form.get("current_password", ""), form.get("new_password", ""),
+            now_utc(),
+        )
+    except TooManyAttempts as error:
+        response = _render(error.status, password_error=error.message)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    except AppError as error:
+        return _render(error.status, password_error=error.message)
+    flash("Password changed: every other browser has been logged out", "info")
+    return redirect(url_for("pages.settings"), 303)
+
+
+@bp.post("/settings/log-out-everywhere")
+@login_required
+def log_out_everywhere() -> Response:
+    sessions.end_sessions(current_user.id)
+    flash("Logged out everywhere: every browser, this one included, must log in again", "info")
+    return redirect(url_for("auth.login"), 303)
