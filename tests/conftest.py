@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from browser import chromium
+from servers import Harness
 from webapp import create_app
 from webapp.bootstrap import bootstrap
 from webapp.db import Database
@@ -128,3 +129,14 @@ def browser() -> Iterator[Browser]:
     """One headless Chromium for every browser test; each test opens its own context."""
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def harness(tmp_path: Path, database_url: str) -> Iterator[Harness]:
+    """Real ``serve`` processes for one test; none may outlive it."""
+    harness = Harness(tmp_path, database_url)
+    try:
+        yield harness
+    finally:
+        leaked = harness.close()
+        assert not leaked, f"serve processes still alive: {leaked}"

@@ -5,13 +5,17 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from typing import Any
 
 import requests
 
@@ -28,6 +32,18 @@ def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str
     })
     env.update(extra)
     return env
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
+    """Polls ``predicate`` until it returns something true, and returns that; fails after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
 
 
 def cli(env: dict[str, str], *args: str, input: str | None = None, timeout: float = 300) -> str:
@@ -47,16 +63,16 @@ class Server:
 
     env: dict[str, str]
     log_path: Path
+    args: tuple[str, ...] = ()  # more ``serve`` options, e.g. ("--workers", "1")
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
-    worker_pid: int = 0  # the process that serves HTTP and runs tasks (``process`` supervises it)
     session: requests.Session = field(default_factory=requests.Session)
 
     def start(self, timeout: float = 30) -> Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "webapp", "serve", "--port", "0"], env=self.env, cwd=ROOT,
+            [sys.executable, "-m", "webapp", "serve", "--port", "0", *self.args], env=self.env, cwd=ROOT,
             stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
@@ -67,7 +83,7 @@ class Server:
                 raise RuntimeError(f"serve exited with {self.process.returncode}:\n{self.log()[-3000:]}")
             found = SERVING.findall(self.log())
             if found:
-                self.port, self.worker_pid = map(int, found[-1])
+                self.port = int(found[-1][0])
                 if self._healthy():
                     return self
             time.sleep(0.05)
@@ -78,6 +94,20 @@ class Server:
             return requests.get(self.url("/healthz"), timeout=2).status_code == 200
         except requests.RequestException:
             return False
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes ``serve`` supervises."""
+        assert self.process is not None
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
+
+    def workers_rss_mb(self) -> float:
+        """Resident memory of all workers, in MB."""
+        total_kb = 0
+        for pid in self.worker_pids():
+            status = Path(f"/proc/{pid}/status").read_text()
+            total_kb += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+        return total_kb / 1024
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -129,6 +159,36 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=5)
+
+
+def open_raw_stream(server: Server, key: str = API_KEY, path: str = "/api/tasks/stream") -> socket.socket:
+    """An SSE request on a bare socket: hundreds of these cost a test almost nothing."""
+    conn = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+    conn.sendall(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: {key}\r\n"
+        "Accept: text/event-stream\r\n\r\n".encode()
+    )
+    return conn
+
+
+def open_streams(server: Server, count: int, key: str = API_KEY) -> list[socket.socket]:
+    """``count`` event streams, each one open (its ``retry:`` line read)."""
+    streams = [open_raw_stream(server, key) for _ in range(count)]
+    for conn in streams:
+        assert b"retry:" in read_until(conn, b"retry:", 20), "a stream did not open"
+    return streams
+
+
+def read_until(conn: socket.socket, marker: bytes, timeout: float) -> bytes:
+    """What the connection sends until ``marker`` arrives or it closes (b"" ends it)."""
+    conn.settimeout(timeout)
+    data = b""
+    while marker not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 @dataclass
@@ -200,3 +260,47 @@ class EventStream:
 
     def close(self) -> None:
         self.response.close()
+
+
+@dataclass
+class Harness:
+    """Starts servers and streams for one test and stops all of them at its end."""
+
+    tmp_path: Path
+    database_url: str
+    servers: list[Server] = field(default_factory=list)
+    streams: list[EventStream] = field(default_factory=list)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return server_env(self.tmp_path / "data", self.database_url, **extra)
+
+    def seed(self) -> None:
+        cli(self.env(), "seed-demo", "--items", "300")
+
+    def start(self, env: dict[str, str], name: str, *args: str) -> Server:
+        server = Server(env, self.tmp_path / f"{name}-{len(self.servers)}.log", args)
+        self.servers.append(server)  # before start(): a failed start is still stopped
+        return server.start()
+
+    def start_together(self, env: dict[str, str], names: tuple[str, ...], *args: str) -> list[Server]:
+        servers = [
+            Server(env, self.tmp_path / f"{name}-{len(self.servers) + i}.log", args) for i, name in enumerate(names)
+        ]
+        self.servers.extend(servers)
+        with ThreadPoolExecutor(len(servers)) as pool:
+            return list(pool.map(lambda server: server.start(), servers))
+
+    def stream(self, server: Server, last_event_id: int | None = None) -> EventStream:
+        stream = EventStream(server, last_event_id)
+        self.streams.append(stream)
+        return stream
+
+    def close(self) -> list[str]:
+        """Stops everything; returns the servers still alive (none, unless one refused to stop)."""
+        # Servers first: a stopping server ends its streams, whereas closing a stream from
+        # this side blocks until the server next writes to it.
+        for server in self.servers:
+            server.stop()
+        for stream in self.streams:
+            stream.close()
+        return [f"pid {s.process.pid}" for s in self.servers if s.process is not None and s.process.poll() is None]

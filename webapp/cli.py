@@ -27,11 +27,12 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535))
-def serve(host: str, port: int) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes  [default: the number of cores]")
+def serve(host: str, port: int, workers: int | None) -> None:
     """Run the production server with the scheduler."""
     from . import server
 
-    server.run(_ready_app(), host, port)
+    server.run(_ready_app(), host, port, workers or server.default_workers())
 
 
 @cli.command("seed-demo")

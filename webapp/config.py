@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),  # Flask-Login's default is a year
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "ENGINE_WORKERS": int(os.environ.get("CINEPHAGE_WORKERS", "4")),
         "ITEM_DELAY_SECONDS": int(os.environ.get("CINEPHAGE_ITEM_DELAY_MS", "0")) / 1000,
@@ -62,5 +64,9 @@ def load(instance_path: str) -> dict[str, Any]:
         # The task list's stream re-sends every row this often, so "in 4 minutes" stays true.
         "ROW_REFRESH_SECONDS": max(1.0, float(os.environ.get("CINEPHAGE_ROW_REFRESH_SECONDS", "60"))),
         "MAX_STREAMS": int(os.environ.get("CINEPHAGE_MAX_STREAMS", "500")),
+        # The dashboard's own streams have an allowance of their own: API clients cannot use it up.
+        "MAX_PAGE_STREAMS": int(os.environ.get("CINEPHAGE_MAX_PAGE_STREAMS", "100")),
+        # A connection that sends no whole request head for this long (idle keep-alive, slow headers) is closed.
+        "IDLE_TIMEOUT_SECONDS": float(os.environ.get("CINEPHAGE_IDLE_TIMEOUT_SECONDS", "10")),
         "SERVER_THREADS": int(os.environ.get("CINEPHAGE_SERVER_THREADS", "16")),
     }

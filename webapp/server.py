@@ -1,56 +1,119 @@
-"""The production server: Granian in front, one worker process with the app and the scheduler.
+"""The production server: Granian's WSGI interface, worker processes that each hold an app.
 
-``serve`` upgrades the database, then becomes Granian's supervisor. The worker it starts
-builds the app, runs the scheduler and answers HTTP through :mod:`webapp.bridge`.
+``serve`` upgrades the database, then becomes Granian's supervisor. Each worker process
+builds its own app with its own scheduler and event reader; the workers coordinate through
+the database exactly as several ``serve`` processes do. Granian parses HTTP in Rust and
+calls the app on a pool of threads sized for every request and every open event stream
+(:func:`thread_budget`), so a stream never takes a thread that a request needs.
 
-Stopping: Granian's own graceful stop waits for every open response, and an event stream
-never ends on its own. So the worker takes SIGTERM itself (the supervisor passes its
-SIGTERM on): it stops the scheduler (runs are cancelled and recorded), ends the streams,
-then hands over to Granian's stop with SIGINT. The worker dies with the supervisor (the
-kernel sends it SIGKILL), so a killed ``serve`` never leaves a worker behind: its runs are
-then ended "interrupted" by a survivor or at the next start, as after a power cut.
+Connection hygiene is Granian's: a connection that sends no complete request head within
+``IDLE_TIMEOUT_SECONDS`` (an idle keep-alive, a slow header) is closed; bodies are read
+lazily by the app, after authentication, and never before their size is checked.
+
+Stopping: Granian's graceful stop waits for every open response, and an event stream
+never ends on its own. So the supervisor, on SIGTERM or SIGINT, first sends each worker
+``WIND_DOWN`` (SIGUSR1): the worker stops its scheduler (runs are cancelled and recorded)
+and ends its streams, while Granian's own stop closes the listener and waits for those
+responses to finish. A worker dies with the supervisor (the kernel sends it SIGKILL), so
+a killed ``serve`` never leaves one behind: its runs are then ended "interrupted" by a
+survivor or at the next start, as after a power cut.
 """
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import gc
 import logging
+import multiprocessing
 import os
 import signal
 import socket
 import threading
 import time
 from functools import partial
+from typing import Any
 
 from flask import Flask
 from granian import Granian
-from granian.constants import Interfaces
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
 
 from . import create_app
-from .bridge import RsgiBridge
 from .runtime import runtime_of
 
 log = logging.getLogger("cinephage.server")
 SHUTDOWN_BUDGET_SECONDS = 7.0  # the runs' share of the 10 s a stop may take
 WORKER_KILL_SECONDS = 9
+WIND_DOWN = signal.SIGUSR1
+CONNECTIONS_PER_WORKER = 8192  # open connections a worker holds; more wait in the backlog
+BACKLOG = 4096
+MAX_HEAD_BYTES = 64 * 1024  # request line and headers
 PR_SET_PDEATHSIG = 1
 
 
-def run(app: Flask, host: str, port: int) -> None:
+def thread_budget(config: dict[str, Any]) -> int:
+    """Threads one worker may run the app on: every request thread plus every stream's."""
+    return config["SERVER_THREADS"] + config["MAX_STREAMS"] + config["MAX_PAGE_STREAMS"]
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    return len(os.sched_getaffinity(0))
+
+
+def run(app: Flask, host: str, port: int, workers: int) -> None:
     """Serves until SIGTERM or SIGINT; ``port`` 0 picks a free port."""
     port = port or _free_port(host)
-    runtime_of(app).db.dispose()  # the worker opens its own connections
-    server = Granian(
-        "webapp.server:ServerApp", address=host, port=port, interface=Interfaces.RSGI, workers=1,
-        backlog=2048, workers_kill_timeout=WORKER_KILL_SECONDS, respawn_failed_workers=False,
-        log_access=False,
+    runtime_of(app).db.dispose()  # each worker opens its own connections
+    idle_ms = int(app.config["IDLE_TIMEOUT_SECONDS"] * 1000)
+    server = Supervisor(
+        "webapp.server:load_worker", address=host, port=port, interface=Interfaces.WSGI, workers=workers,
+        blocking_threads=thread_budget(app.config), backpressure=CONNECTIONS_PER_WORKER, backlog=BACKLOG,
+        http=HTTPModes.http1, http1_settings=HTTP1Settings(header_read_timeout=idle_ms, max_buffer_size=MAX_HEAD_BYTES),
+        workers_kill_timeout=WORKER_KILL_SECONDS, respawn_failed_workers=True, log_access=False,
     )
-    server.serve(target_loader=partial(_load_worker_app, host=host, port=port, supervisor=os.getpid()))
+    server.serve(target_loader=partial(load_worker, address=f"http://{host}:{port}", supervisor=os.getpid()))
 
 
-def _load_worker_app(_target: str, *, host: str, port: int, supervisor: int) -> ServerApp:
-    return ServerApp(host, port, supervisor)
+class Supervisor(Granian):
+    """Granian's supervisor, which tells its workers to wind down before it stops them."""
+
+    def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+        for worker in multiprocessing.active_children():
+            if worker.pid is not None:
+                os.kill(worker.pid, WIND_DOWN)
+        super().signal_handler_interrupt(*args, **kwargs)
+
+
+def load_worker(_target: str, *, address: str, supervisor: int) -> Flask:
+    """Runs in each worker process: builds the app and starts its scheduler."""
+    _die_with(supervisor)
+    app = create_app()
+    runtime = runtime_of(app)
+    winding_down = threading.Event()
+    signal.signal(WIND_DOWN, lambda *_: _start_wind_down(app, winding_down))
+    gc.collect()
+    gc.freeze()  # start-up objects (app, models, SQLAlchemy) never need collecting again
+    runtime.engine.start()
+    log.info("serving on %s (worker pid %s)", address, os.getpid())
+    return app
+
+
+def _start_wind_down(app: Flask, once: threading.Event) -> None:
+    # A signal handler only starts the work: joining threads here would block the main thread.
+    # Not a daemon: the worker's exit waits for the runs to be recorded.
+    if once.is_set():
+        return  # SIGTERM and SIGINT both reached the supervisor
+    once.set()
+    threading.Thread(target=_wind_down, args=(app,), name="shutdown").start()
+
+
+def _wind_down(app: Flask) -> None:
+    runtime = runtime_of(app)
+    started = time.monotonic()
+    log.info("stopping: no new runs; cancelling this process's runs")
+    runtime.engine.shutdown(timeout=SHUTDOWN_BUDGET_SECONDS - 1)
+    runtime.broker.stop()  # every event stream ends, so Granian's stop can finish
+    log.info("stopped runs and streams in %.1f s", time.monotonic() - started)
 
 
 def _free_port(host: str) -> int:
@@ -59,45 +122,6 @@ def _free_port(host: str) -> int:
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
-
-
-class ServerApp:
-    """The worker's RSGI application: the bridge to Flask, plus start and stop of the scheduler."""
-
-    def __init__(self, host: str, port: int, supervisor: int) -> None:
-        self.app = create_app()
-        self.runtime = runtime_of(self.app)
-        self.address = f"http://{host}:{port}"
-        self.supervisor = supervisor
-        config = self.app.config
-        self.bridge = RsgiBridge(
-            self.app, threads=config["SERVER_THREADS"], body_threads=config["MAX_STREAMS"] + 4,
-            max_body=config["MAX_CONTENT_LENGTH"],
-        )
-        self.__rsgi__ = self.bridge.__rsgi__
-
-    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        _die_with(self.supervisor)
-        loop.add_signal_handler(signal.SIGTERM, self._stop)
-        gc.collect()
-        gc.freeze()  # start-up objects (app, models, SQLAlchemy) never need collecting again
-        self.runtime.engine.start()
-        log.info("serving on %s (worker pid %s)", self.address, os.getpid())
-
-    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.bridge.close()
-
-    def _stop(self) -> None:
-        """SIGTERM: wind down off the loop (streams keep being served meanwhile), then stop."""
-        threading.Thread(target=self._wind_down, name="shutdown").start()
-
-    def _wind_down(self) -> None:
-        started = time.monotonic()
-        log.info("stopping: no new runs; cancelling this process's runs")
-        self.runtime.engine.shutdown(timeout=SHUTDOWN_BUDGET_SECONDS - 1)
-        self.runtime.broker.stop()  # every event stream ends
-        log.info("stopped runs and streams in %.1f s", time.monotonic() - started)
-        os.kill(os.getpid(), signal.SIGINT)  # Granian's own stop, now that no response is open
 
 
 def _die_with(supervisor: int) -> None:

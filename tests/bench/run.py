@@ -100,7 +100,7 @@ def cpu_seconds(pid: int) -> float:
 def bench_idle(server: Server, seconds: int = 30) -> None:
     print(f"\n## Idle server CPU over {seconds} s (after 5 s of warm-up)")
     assert server.process is not None
-    pids = (server.process.pid, server.worker_pid)
+    pids = (server.process.pid, *server.worker_pids())
     time.sleep(5)
     before = sum(map(cpu_seconds, pids))
     time.sleep(seconds)
@@ -116,14 +116,19 @@ def bench_activity(env: dict[str, str], db: Database, items: int) -> None:
     run_missing_subtitles(db)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
-    parser.add_argument("--items", type=int, default=50_000)
-    parser.add_argument("--seconds", type=int, default=10)
-    args = parser.parse_args()
+def bench_arguments(description: str | None, items: int) -> argparse.ArgumentParser:
+    """The options every server benchmark takes; exits at once when ``wrk`` is missing."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--items", type=int, default=items)
+    parser.add_argument("--seconds", type=int, default=10)
+    return parser
+
+
+def main() -> None:
+    args = bench_arguments(__doc__, items=50_000).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         url = args.database_url or f"sqlite:///{data / 'bench.db'}"

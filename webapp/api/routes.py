@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ..bridge import on_event_loop
 from ..clock import UNIT_MINUTES, now_utc
 from ..runtime import get_runtime
 from ..services import tasks as service
@@ -17,8 +16,8 @@ from .params import boolean, choice, integer, json_object, mapping, query_choice
 
 
 @bp.get("/tasks")
-@on_event_loop  # answered from the runtime's cache: the hot path of every integration
 def list_tasks() -> Response:
+    """Answered from the runtime's cache: the hot path of every integration."""
     return Response(get_runtime().task_list_json(), mimetype="application/json")
 
 
@@ -80,7 +79,7 @@ def history(task_id: str) -> Response:
     service.definition_of(runtime.registry, task_id)
     page = query_int("page", 1, 1, 999_999_999)
     limit = query_int("limit", 20, 1, 100)
-    status = query_choice("status", service.HISTORY_STATUSES)
+    status = query_choice("status", service.HISTORY_STATUSES, blank_means_all=False)
     result = service.history(runtime.db, runtime.registry, task_id, page, limit, status)
     return jsonify(history=result.items, pagination=result.pagination())
 
@@ -94,7 +93,7 @@ def run_summary(history_id: str) -> Response:
 def activity(history_id: str) -> Response:
     page = query_int("page", 1, 1, 999_999_999)
     limit = query_int("limit", 50, 1, 500)
-    status = query_choice("status", service.ACTIVITY_STATUSES)
+    status = query_choice("status", service.ACTIVITY_STATUSES, blank_means_all=False)
     search = query_text("search")
     result = service.activity(get_runtime().db, history_id, page, limit, status, search)
     return jsonify(activity=result.items, pagination=result.pagination())

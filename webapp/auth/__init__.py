@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, g, request
+from werkzeug.wrappers import Response
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from ..clock import now_utc
-from ..db import get_db
+from ..db import Database, get_db
 from ..errors import Unauthorized, ValidationError
 from . import api_keys, users
 from .throttle import LoginThrottle
@@ -17,14 +18,21 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 QUERY_KEY_NAMES = ("apikey", "api_key", "apiKey", "x-api-key", "key")
+# The only routes open to anyone; every other route needs a logged-in user or, for the JSON
+# routes (which check it themselves with ``require_api_auth``), an API key.
+PUBLIC_ENDPOINTS = frozenset({"health.healthz", "auth.login", "static", "api.openapi", "pages.favicon"})
+KEY_BLUEPRINTS = frozenset({"api", "stream"})
+LOGIN_BODY_LIMIT = 16 * 1024  # a user name, a password and a token
 
 
 def init_app(app: Flask) -> None:
     app.extensions["cinephage.recent_keys"] = api_keys.RecentKeys()
-    app.extensions["cinephage.login_throttle"] = LoginThrottle()
+    app.extensions["cinephage.login_throttle"] = LoginThrottle(app.extensions["cinephage.db"])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
+    # Before CSRF's check, which reads a form: a stranger's body is refused from its headers, unread.
+    app.before_request(_guard)
     csrf.init_app(app)
     from . import routes
 
@@ -32,8 +40,20 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> users.User | None:
-    return users.load_user(get_db(), int(user_id)) if user_id.isdigit() else None
+def _load_user(session_id: str) -> users.User | None:
+    """Both the session and the remember cookie name the user with ``User.get_id()``."""
+    return users.load_session_user(get_db(), session_id)
+
+
+def _guard() -> Response | None:
+    """Every route needs a credential except ``PUBLIC_ENDPOINTS``; decided before any body is read."""
+    if request.endpoint == "auth.login":
+        request.max_content_length = LOGIN_BODY_LIMIT  # the one body a stranger may send
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS or request.blueprint in KEY_BLUEPRINTS:
+        return None  # no route (a 404 or 405 follows), an open route, or one that checks its key itself
+    if current_user.is_authenticated:
+        return None
+    return login_manager.unauthorized()
 
 
 def require_api_auth() -> None:
@@ -75,3 +95,17 @@ def _check_key(key: str) -> None:
     if api_keys.verify_key(get_db(), key, now_utc()) is None:
         raise Unauthorized("Invalid or revoked API key", "INVALID_API_KEY")
     recent.add(hashed)
+
+
+def key_is_live(recent: api_keys.RecentKeys, db: Database, hashed: str) -> bool:
+    """Whether the key with this hash still works: for open streams, which outlive their request.
+
+    Answered from the keys verified lately; past their ``ttl`` the database is asked again,
+    so a key revoked by any process ends its streams within that time.
+    """
+    if hashed in recent:
+        return True
+    if not api_keys.hash_is_live(db, hashed):
+        return False
+    recent.add(hashed)
+    return True

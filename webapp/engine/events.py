@@ -85,8 +85,9 @@ def trim_events(db: Database, older_than: datetime, chunk: int = 5000) -> int:
 class Subscription:
     """One stream's bounded queue. A client that falls behind is dropped, not waited for."""
 
-    def __init__(self, maxsize: int) -> None:
+    def __init__(self, maxsize: int, kind: str) -> None:
         self.queue: queue.Queue[Event | None] = queue.Queue(maxsize=maxsize)
+        self.kind = kind  # whose allowance this stream counts against (API clients, the dashboard)
         self.dropped = False
 
     def offer(self, event: Event) -> bool:
@@ -180,23 +181,23 @@ class EventBroker:
         """Calls ``listener`` on the reader thread for every new event, of any process."""
         self._listeners.append(listener)
 
-    def subscribe(self) -> tuple[Subscription, int]:
+    def subscribe(self, kind: str = "api") -> tuple[Subscription, int]:
         """A new subscription and the id up to which the reader has delivered."""
         self.start()
-        sub = Subscription(self.queue_size)
+        sub = Subscription(self.queue_size, kind)
         with self._lock:
             self._subscribers.add(sub)
             return sub, self.position
 
-    def follow(self, sub: Subscription, keepalive: float) -> Iterator[Event | None]:
-        """The subscription's events as they come, None after each ``keepalive`` seconds of quiet.
+    def follow(self, sub: Subscription, tick: float) -> Iterator[Event | None]:
+        """The subscription's events as they come, None after each ``tick`` seconds of quiet.
 
         Ends when the broker stops or the subscription is closed or dropped (a dropped
         client reconnects with Last-Event-ID and replays what it missed).
         """
         while not self.stopped:
             try:
-                event = sub.get(timeout=keepalive)
+                event = sub.get(timeout=tick)
             except queue.Empty:
                 yield None
                 continue
@@ -208,9 +209,10 @@ class EventBroker:
         with self._lock:
             self._subscribers.discard(sub)
 
-    def subscriber_count(self) -> int:
+    def subscriber_count(self, kind: str | None = None) -> int:
+        """Open subscriptions, of one kind or of all."""
         with self._lock:
-            return len(self._subscribers)
+            return sum(1 for sub in self._subscribers if kind in (None, sub.kind))
 
     def _run(self) -> None:
         while not self._stop.is_set():

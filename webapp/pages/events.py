@@ -23,7 +23,7 @@ from ..engine.events import Event, Subscription
 from ..errors import AppError
 from ..runtime import Runtime, get_runtime
 from ..services import tasks as service
-from ..stream import event_stream_response, open_subscription
+from ..stream import LIVENESS_SECONDS, PAGE_STREAMS, Pulse, event_stream_response, open_subscription
 from . import bp
 from .views import render_progress, render_row
 
@@ -34,7 +34,7 @@ def task_events() -> Response:
     runtime = get_runtime()
     config = current_app.config
     resend_all = "Last-Event-ID" in request.headers
-    subscription, position = open_subscription(runtime)
+    subscription, position = open_subscription(runtime, PAGE_STREAMS)
     events = _events(
         runtime, subscription, position, resend_all, keepalive=config["STREAM_KEEPALIVE_SECONDS"],
         retry_ms=config["STREAM_RETRY_MS"], refresh=config["ROW_REFRESH_SECONDS"],
@@ -78,15 +78,17 @@ def _events(
         if resend_all:
             yield from _every_row(runtime)
         refresh_at = time.monotonic() + refresh
-        # Woken at least once per refresh period, so rows are re-sent on time even when quiet.
-        for event in broker.follow(subscription, min(keepalive, refresh)):
+        pulse = Pulse(keepalive)
+        for event in broker.follow(subscription, LIVENESS_SECONDS):
             if event is not None and event.id > position and event.task_id:
                 position = event.id
+                pulse.sent()
                 yield _message(runtime, event.task_id, event)
             if time.monotonic() >= refresh_at:
                 refresh_at = time.monotonic() + refresh
+                pulse.sent()
                 yield from _every_row(runtime)
             elif event is None:
-                yield ": keepalive\n\n"
+                yield pulse.quiet()
     finally:
         broker.unsubscribe(subscription)

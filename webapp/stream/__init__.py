@@ -4,16 +4,23 @@ Each connection subscribes to the process's one log reader. A reconnect with
 ``Last-Event-ID`` first replays what the log holds after that id, then carries on
 from the live queue without sending anything twice. An id the log no longer covers
 gets a ``reset`` event: the client reloads its state.
+
+A quiet stream still wakes every ``LIVENESS_SECONDS``: it sends an empty chunk, which
+costs the client nothing but tells the server whether the client is still there (a
+stream whose client left frees its slot and its thread), and it checks that its
+credential still holds (a revoked key's streams end).
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
 
-from ..auth import require_api_auth
+from ..auth import api_keys, key_is_live, require_api_auth
 from ..clock import iso, now_utc
 from ..db import Database
 from ..engine.events import EventBroker, Subscription, events_after
@@ -22,6 +29,8 @@ from ..models import TaskEvent
 from ..runtime import Runtime, get_runtime
 
 bp = Blueprint("stream", __name__)
+LIVENESS_SECONDS = 1.0
+API_STREAMS, PAGE_STREAMS = "api", "page"  # two allowances: API clients cannot use up the dashboard's
 
 
 class TooManyStreams(AppError):
@@ -39,24 +48,45 @@ def stream() -> Response:
     runtime = get_runtime()
     config = current_app.config
     last_id = _last_event_id()
-    subscription, position = open_subscription(runtime)
+    subscription, position = open_subscription(runtime, API_STREAMS)
     events = _events(
-        runtime.db, runtime.broker, subscription, position, last_id,
+        runtime.db, runtime.broker, subscription, position, last_id, credential_holds(),
         keepalive=config["STREAM_KEEPALIVE_SECONDS"], retry_ms=config["STREAM_RETRY_MS"],
     )
     return event_stream_response(runtime, subscription, events)
 
 
-def open_subscription(runtime: Runtime) -> tuple[Subscription, int]:
-    """A new stream's subscription, or 503 once this process holds ``MAX_STREAMS`` of them."""
-    if runtime.broker.subscriber_count() >= current_app.config["MAX_STREAMS"]:
+def open_subscription(runtime: Runtime, kind: str) -> tuple[Subscription, int]:
+    """A new stream's subscription, or 503 once this process holds its allowance of that kind."""
+    allowance = current_app.config["MAX_STREAMS" if kind == API_STREAMS else "MAX_PAGE_STREAMS"]
+    if runtime.broker.subscriber_count(kind) >= allowance:
         raise TooManyStreams("Too many open event streams; try again shortly")
-    return runtime.broker.subscribe()
+    return runtime.broker.subscribe(kind)
+
+
+class Pulse:
+    """When a quiet stream sends its keep-alive comment; between two, empty liveness chunks."""
+
+    def __init__(self, keepalive: float) -> None:
+        self.keepalive = keepalive
+        self.due = time.monotonic() + keepalive
+
+    def sent(self) -> None:
+        self.due = time.monotonic() + self.keepalive
+
+    def quiet(self) -> str:
+        """What a quiet tick sends: the keep-alive comment when due, else an empty chunk."""
+        if time.monotonic() < self.due:
+            return ""
+        self.sent()
+        return ": keepalive\n\n"
 
 
 def event_stream_response(runtime: Runtime, subscription: Subscription, events: Iterable[str]) -> Response:
     """``text/event-stream`` of ``events``, unsubscribing however the response ends."""
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    # "close": a stream the server ends (a revoked key, a stop) takes its connection along;
+    # a client reconnects on a new one anyway.
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "close"}
     response = Response(events, mimetype="text/event-stream", headers=headers)
     # Also when the body is never iterated (a client gone before the first byte, a HEAD).
     response.call_on_close(lambda: runtime.broker.unsubscribe(subscription))
@@ -70,21 +100,34 @@ def _last_event_id() -> int | None:
 
 def _events(
     db: Database, broker: EventBroker, subscription: Subscription, position: int, last_id: int | None,
-    *, keepalive: float, retry_ms: int,
+    holds: Callable[[], bool], *, keepalive: float, retry_ms: int,
 ) -> Iterator[str]:
     try:
         yield f"retry: {retry_ms}\n: connected\n\n"
         sent = position
         if last_id is not None:
             sent = yield from _replay(db, last_id, position)
-        for event in broker.follow(subscription, keepalive):
+        pulse = Pulse(keepalive)
+        for event in broker.follow(subscription, LIVENESS_SECONDS):
+            if not holds():
+                return
             if event is None:
-                yield ": keepalive\n\n"
+                yield pulse.quiet()
             elif event.id > sent:
                 sent = event.id
+                pulse.sent()
                 yield event.as_sse()
     finally:
         broker.unsubscribe(subscription)
+
+
+def credential_holds() -> Callable[[], bool]:
+    """For the stream being opened: whether the credential it was opened with still holds."""
+    key = request.headers.get("x-api-key")
+    if key is None:
+        return lambda: True
+    recent = current_app.extensions["cinephage.recent_keys"]
+    return partial(key_is_live, recent, get_runtime().db, api_keys.digest(key.strip()))
 
 
 def _replay(db: Database, last_id: int, position: int) -> Iterator[str]:
