@@ -22,6 +22,7 @@ from servers import API_KEY, Harness, Server, cli, open_streams, read_until, wai
 pytestmark = pytest.mark.process
 
 IDLE_SECONDS = "1.5"
+PASSWORD = "a long enough password"
 
 
 def timed_get(server: Server, path: str) -> tuple[int, float]:
@@ -169,17 +170,47 @@ def test_revoking_a_key_ends_its_streams_in_every_worker(harness: Harness) -> No
             conn.close()
 
 
+def test_logging_out_everywhere_ends_the_dashboards_streams(harness: Harness) -> None:
+    env = harness.env()
+    cli(env, "create-user", "owner", "--password-stdin", input=f"{PASSWORD}\n")
+    server = harness.start(env, "logout", "--workers", "2")
+    browsers = [logged_in(server) for _ in range(2)]
+    streams = [browser.get(server.url("/events/tasks"), stream=True, timeout=10) for browser in browsers * 3]
+    try:
+        assert all(stream.status_code == 200 for stream in streams)
+        page = browsers[0].get(server.url("/settings")).text
+        browsers[0].post(server.url("/logout"), data={"csrf_token": csrf_token(page)})  # the token of every browser
+        logged_out = time.monotonic()
+        for stream in streams:
+            for _ in stream.iter_content(chunk_size=None):
+                assert time.monotonic() - logged_out < 6, "a dashboard stream outlived the logout"
+        assert time.monotonic() - logged_out < 5
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+def logged_in(server: Server) -> requests.Session:
+    """A browser-like session logged in to the dashboard as the owner."""
+    browser = requests.Session()
+    token = csrf_token(browser.get(server.url("/login")).text)
+    answer = browser.post(server.url("/login"), data={"username": "owner", "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 200 and answer.url.endswith("/"), answer.url
+    return browser
+
+
+def csrf_token(page: str) -> str:
+    return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
 # -- 9. streams share fairly ---------------------------------------------------------------
 
 
 def test_api_streams_cannot_use_up_the_dashboards_and_a_gone_client_frees_its_slot(harness: Harness) -> None:
     env = harness.env(CINEPHAGE_MAX_STREAMS="20", CINEPHAGE_MAX_PAGE_STREAMS="2")
     server = harness.start(env, "fair", "--workers", "1")
-    cli(env, "create-user", "owner", "--password-stdin", input="a long enough password\n")
-    page = requests.Session()
-    login = page.get(server.url("/login"))
-    token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    page.post(server.url("/login"), data={"username": "owner", "password": "a long enough password", "csrf_token": token})
+    cli(env, "create-user", "owner", "--password-stdin", input=f"{PASSWORD}\n")
+    page = logged_in(server)
     api_streams = open_streams(server, 20)
     try:
         assert server.get("/api/tasks/stream", stream=True).status_code == 503
@@ -207,6 +238,7 @@ def test_sigterm_with_streams_open_stops_within_10_seconds(harness: Harness) -> 
         server.signal(signal.SIGTERM)
         assert server.wait(12) == 0, server.log()[-2000:]
         assert time.monotonic() - stopping < 10
+        assert "refused to gracefully stop" not in server.log()  # each worker ended its streams itself
         assert all(closed_by_server(conn, 1) for conn in streams)
     finally:
         for conn in streams:

@@ -11,19 +11,18 @@ Connection hygiene is Granian's: a connection that sends no complete request hea
 lazily by the app, after authentication, and never before their size is checked.
 
 Stopping: Granian's graceful stop waits for every open response, and an event stream
-never ends on its own. So the supervisor, on SIGTERM or SIGINT, first sends each worker
-``WIND_DOWN`` (SIGUSR1): the worker stops its scheduler (runs are cancelled and recorded)
-and ends its streams, while Granian's own stop closes the listener and waits for those
-responses to finish. A worker dies with the supervisor (the kernel sends it SIGKILL), so
-a killed ``serve`` never leaves one behind: its runs are then ended "interrupted" by a
-survivor or at the next start, as after a power cut.
+never ends on its own. So a worker that gets SIGTERM or SIGINT (the supervisor passes its
+own on) stops its scheduler (runs are cancelled and recorded) and ends its streams, while
+Granian's own stop closes the listener and waits for those responses to finish. A worker
+dies with the supervisor (the kernel sends it SIGKILL), so a killed ``serve`` never leaves
+one behind: its runs are then ended "interrupted" by a survivor or at the next start, as
+after a power cut.
 """
 from __future__ import annotations
 
 import ctypes
 import gc
 import logging
-import multiprocessing
 import os
 import signal
 import socket
@@ -43,11 +42,14 @@ from .runtime import runtime_of
 log = logging.getLogger("cinephage.server")
 SHUTDOWN_BUDGET_SECONDS = 7.0  # the runs' share of the 10 s a stop may take
 WORKER_KILL_SECONDS = 9
-WIND_DOWN = signal.SIGUSR1
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+THREAD_IDLE_SECONDS = 5  # an idle thread ends, and hands its memory back, this soon (Granian's minimum)
 CONNECTIONS_PER_WORKER = 8192  # open connections a worker holds; more wait in the backlog
 BACKLOG = 4096
 MAX_HEAD_BYTES = 64 * 1024  # request line and headers
 PR_SET_PDEATHSIG = 1
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+LARGE_ALLOCATION = 128 * 1024
 
 
 def thread_budget(config: dict[str, Any]) -> int:
@@ -65,46 +67,50 @@ def run(app: Flask, host: str, port: int, workers: int) -> None:
     port = port or _free_port(host)
     runtime_of(app).db.dispose()  # each worker opens its own connections
     idle_ms = int(app.config["IDLE_TIMEOUT_SECONDS"] * 1000)
-    server = Supervisor(
+    server = Granian(
         "webapp.server:load_worker", address=host, port=port, interface=Interfaces.WSGI, workers=workers,
-        blocking_threads=thread_budget(app.config), backpressure=CONNECTIONS_PER_WORKER, backlog=BACKLOG,
+        blocking_threads=thread_budget(app.config), blocking_threads_idle_timeout=THREAD_IDLE_SECONDS,
+        backpressure=CONNECTIONS_PER_WORKER, backlog=BACKLOG,
         http=HTTPModes.http1, http1_settings=HTTP1Settings(header_read_timeout=idle_ms, max_buffer_size=MAX_HEAD_BYTES),
         workers_kill_timeout=WORKER_KILL_SECONDS, respawn_failed_workers=True, log_access=False,
     )
     server.serve(target_loader=partial(load_worker, address=f"http://{host}:{port}", supervisor=os.getpid()))
 
 
-class Supervisor(Granian):
-    """Granian's supervisor, which tells its workers to wind down before it stops them."""
-
-    def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
-        for worker in multiprocessing.active_children():
-            if worker.pid is not None:
-                os.kill(worker.pid, WIND_DOWN)
-        super().signal_handler_interrupt(*args, **kwargs)
-
-
 def load_worker(_target: str, *, address: str, supervisor: int) -> Flask:
     """Runs in each worker process: builds the app and starts its scheduler."""
     _die_with(supervisor)
+    # Blocked in this thread before any other exists, so in every thread: one thread takes them.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    _hand_back_large_allocations()
     app = create_app()
-    runtime = runtime_of(app)
-    winding_down = threading.Event()
-    signal.signal(WIND_DOWN, lambda *_: _start_wind_down(app, winding_down))
+    threading.Thread(target=_take_signals, args=(app,), name="signals", daemon=True).start()
     gc.collect()
     gc.freeze()  # start-up objects (app, models, SQLAlchemy) never need collecting again
-    runtime.engine.start()
+    runtime_of(app).engine.start()
     log.info("serving on %s (worker pid %s)", address, os.getpid())
     return app
 
 
-def _start_wind_down(app: Flask, once: threading.Event) -> None:
-    # A signal handler only starts the work: joining threads here would block the main thread.
-    # Not a daemon: the worker's exit waits for the runs to be recorded.
-    if once.is_set():
-        return  # SIGTERM and SIGINT both reached the supervisor
-    once.set()
-    threading.Thread(target=_wind_down, args=(app,), name="shutdown").start()
+def _take_signals(app: Flask) -> None:
+    """Waits for SIGTERM or SIGINT, winds the worker down, and hands the signal to Granian.
+
+    Granian's worker waits for its stop signal on the main thread, in a lock wait that a
+    signal delivered to any other of its many threads does not interrupt, so a stop could
+    go unnoticed until the supervisor's kill. Blocked everywhere and waited for here, a
+    signal always arrives.
+    """
+    winding_down: threading.Thread | None = None
+    while True:
+        signum = signal.sigwait(STOP_SIGNALS)
+        if winding_down is None:
+            winding_down = threading.Thread(target=_wind_down, args=(app,), name="shutdown")
+            winding_down.start()  # not a daemon: the worker's exit waits for the runs to be recorded
+        granian_stop = signal.getsignal(signum)
+        if not callable(granian_stop):  # stopped before Granian served anything
+            winding_down.join()
+            os._exit(0)
+        granian_stop(signum, None)
 
 
 def _wind_down(app: Flask) -> None:
@@ -122,6 +128,17 @@ def _free_port(host: str) -> int:
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+def _hand_back_large_allocations() -> None:
+    """Large blocks (request bodies) straight from and back to the OS, not kept in malloc's heap.
+
+    glibc raises its mmap threshold after a large block is freed, after which such blocks
+    stay in the heap: memory taken by a burst of big bodies would then never come back.
+    """
+    libc = ctypes.CDLL(None)
+    libc.mallopt(M_MMAP_THRESHOLD, LARGE_ALLOCATION)
+    libc.mallopt(M_TRIM_THRESHOLD, LARGE_ALLOCATION)
 
 
 def _die_with(supervisor: int) -> None:

@@ -1,7 +1,9 @@
 """Authentication: dashboard sessions (Flask-Login), API keys, and CSRF (Flask-WTF)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
@@ -9,7 +11,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from ..clock import now_utc
-from ..db import Database, get_db
+from ..db import get_db
 from ..errors import Unauthorized, ValidationError
 from . import api_keys, users
 from .throttle import LoginThrottle
@@ -27,6 +29,7 @@ LOGIN_BODY_LIMIT = 16 * 1024  # a user name, a password and a token
 
 def init_app(app: Flask) -> None:
     app.extensions["cinephage.recent_keys"] = api_keys.RecentKeys()
+    app.extensions["cinephage.recent_sessions"] = api_keys.RecentKeys()  # session ids, for open streams
     app.extensions["cinephage.login_throttle"] = LoginThrottle(app.extensions["cinephage.db"])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -97,15 +100,26 @@ def _check_key(key: str) -> None:
     recent.add(hashed)
 
 
-def key_is_live(recent: api_keys.RecentKeys, db: Database, hashed: str) -> bool:
-    """Whether the key with this hash still works: for open streams, which outlive their request.
+def credential_check() -> Callable[[], bool]:
+    """For an answer that outlives its request (an event stream): whether this request's
+    credential still holds, a revoked key or an ended session ending it.
 
-    Answered from the keys verified lately; past their ``ttl`` the database is asked again,
-    so a key revoked by any process ends its streams within that time.
+    Answered from what was verified lately; past ``RecentKeys.ttl`` the database is asked
+    again, so a key revoked or a session ended by any process is noticed within that time.
     """
-    if hashed in recent:
+    db = get_db()
+    key = request.headers.get("x-api-key")
+    if key is not None:
+        recent_keys = current_app.extensions["cinephage.recent_keys"]
+        return partial(_still_valid, recent_keys, api_keys.digest(key.strip()), partial(api_keys.hash_is_live, db))
+    recent_sessions = current_app.extensions["cinephage.recent_sessions"]
+    return partial(_still_valid, recent_sessions, current_user.get_id(), partial(users.session_is_current, db))
+
+
+def _still_valid(recent: api_keys.RecentKeys, credential: str, check: Callable[[str], bool]) -> bool:
+    if credential in recent:
         return True
-    if not api_keys.hash_is_live(db, hashed):
+    if not check(credential):
         return False
-    recent.add(hashed)
+    recent.add(credential)
     return True

@@ -41,13 +41,13 @@ class KeyInfo:
 
 
 class RecentKeys:
-    """Keys verified in the last few seconds, so a busy client costs no query per request.
+    """Keys verified in the last second, so a busy client costs no query per request.
 
-    A revocation made in this process clears it at once; one made by another process
-    takes effect within ``ttl`` seconds.
+    A revocation made in this process clears it at once; one made by another process (the
+    server's other workers included) takes effect within ``ttl`` seconds.
     """
 
-    def __init__(self, ttl: float = 3.0) -> None:
+    def __init__(self, ttl: float = 1.0) -> None:
         self.ttl = ttl
         self._expiry: dict[str, float] = {}
         self._lock = threading.Lock()

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Response, current_app, request, stream_with_context
 from flask_login import login_required
 
+from ..auth import credential_check
 from ..clock import now_utc
 from ..engine.events import Event, Subscription
 from ..errors import AppError
@@ -36,7 +37,7 @@ def task_events() -> Response:
     resend_all = "Last-Event-ID" in request.headers
     subscription, position = open_subscription(runtime, PAGE_STREAMS)
     events = _events(
-        runtime, subscription, position, resend_all, keepalive=config["STREAM_KEEPALIVE_SECONDS"],
+        runtime, subscription, position, resend_all, credential_check(), keepalive=config["STREAM_KEEPALIVE_SECONDS"],
         retry_ms=config["STREAM_RETRY_MS"], refresh=config["ROW_REFRESH_SECONDS"],
     )
     return event_stream_response(runtime, subscription, stream_with_context(events))
@@ -69,7 +70,7 @@ def _every_row(runtime: Runtime) -> Iterator[str]:
 
 
 def _events(
-    runtime: Runtime, subscription: Subscription, position: int, resend_all: bool, *,
+    runtime: Runtime, subscription: Subscription, position: int, resend_all: bool, holds: Callable[[], bool], *,
     keepalive: float, retry_ms: int, refresh: float,
 ) -> Iterator[str]:
     broker = runtime.broker
@@ -80,6 +81,8 @@ def _events(
         refresh_at = time.monotonic() + refresh
         pulse = Pulse(keepalive)
         for event in broker.follow(subscription, LIVENESS_SECONDS):
+            if not holds():
+                return  # logged out, here or anywhere: the page stops showing what it showed
             if event is not None and event.id > position and event.task_id:
                 position = event.id
                 pulse.sent()

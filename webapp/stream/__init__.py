@@ -15,12 +15,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from functools import partial
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
 
-from ..auth import api_keys, key_is_live, require_api_auth
+from ..auth import credential_check, require_api_auth
 from ..clock import iso, now_utc
 from ..db import Database
 from ..engine.events import EventBroker, Subscription, events_after
@@ -50,7 +49,7 @@ def stream() -> Response:
     last_id = _last_event_id()
     subscription, position = open_subscription(runtime, API_STREAMS)
     events = _events(
-        runtime.db, runtime.broker, subscription, position, last_id, credential_holds(),
+        runtime.db, runtime.broker, subscription, position, last_id, credential_check(),
         keepalive=config["STREAM_KEEPALIVE_SECONDS"], retry_ms=config["STREAM_RETRY_MS"],
     )
     return event_stream_response(runtime, subscription, events)
@@ -119,15 +118,6 @@ def _events(
                 yield event.as_sse()
     finally:
         broker.unsubscribe(subscription)
-
-
-def credential_holds() -> Callable[[], bool]:
-    """For the stream being opened: whether the credential it was opened with still holds."""
-    key = request.headers.get("x-api-key")
-    if key is None:
-        return lambda: True
-    recent = current_app.extensions["cinephage.recent_keys"]
-    return partial(key_is_live, recent, get_runtime().db, api_keys.digest(key.strip()))
 
 
 def _replay(db: Database, last_id: int, position: int) -> Iterator[str]:
