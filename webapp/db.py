@@ -13,12 +13,17 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:
+    from .models.base import Base
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -105,7 +110,7 @@ def _make_engine(url: str) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" event below emit BEGIN, so writes can ask for IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -116,7 +121,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def on_begin(conn: Connection) -> None:
         options = conn.get_execution_options()
         _set_busy_timeout(conn, options.get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS))
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("begin_immediate") else "BEGIN")
@@ -138,7 +143,7 @@ def _is_lock_busy(error: OperationalError) -> bool:
     return getattr(original, "sqlstate", None) == "55P03"
 
 
-def insert_for(session: Session):  # type: ignore[no-untyped-def]
+def insert_for(session: Session) -> Callable[[type[Base]], postgresql.Insert | sqlite.Insert]:
     """The INSERT construct of the session's dialect: it knows ON CONFLICT on both databases."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
@@ -156,7 +161,8 @@ def init_app(app: Flask) -> Database:
 
 def get_db() -> Database:
     """The current app's database."""
-    return current_app.extensions["cinephage.db"]
+    database: Database = current_app.extensions["cinephage.db"]
+    return database
 
 
 def is_process_alive(pid: int) -> bool:

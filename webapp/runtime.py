@@ -61,7 +61,8 @@ class Runtime:
 
 
 def runtime_of(app: Flask) -> Runtime:
-    return app.extensions["cinephage.runtime"]
+    runtime: Runtime = app.extensions["cinephage.runtime"]
+    return runtime
 
 
 def get_runtime() -> Runtime:

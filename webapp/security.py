@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     """Call before the other extensions: the cookie hook must run after theirs (Flask-Login's)."""
     hops = app.config["TRUSTED_PROXIES"]
     if hops:  # the client's address (for the login throttle) and scheme, as the proxies saw them
+        # Flask's documented way to add WSGI middleware is to replace this method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.session_interface = CookieSessions()
 

@@ -54,7 +54,8 @@ LARGE_ALLOCATION = 128 * 1024
 
 def thread_budget(config: dict[str, Any]) -> int:
     """Threads one worker may run the app on: every request thread plus every stream's."""
-    return config["SERVER_THREADS"] + config["MAX_STREAMS"] + config["MAX_PAGE_STREAMS"]
+    threads: int = config["SERVER_THREADS"] + config["MAX_STREAMS"] + config["MAX_PAGE_STREAMS"]
+    return threads
 
 
 def default_workers() -> int:
@@ -127,7 +128,8 @@ def _free_port(host: str) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _hand_back_large_allocations() -> None:

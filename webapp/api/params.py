@@ -1,16 +1,18 @@
 """Parsing of request bodies and query strings into checked values, or a clear 400."""
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from flask import current_app, request
 
 from ..errors import ValidationError
 # The query helpers are shared with the pages; the routes import them from here.
-from ..parsing import JSONTooDeep, query_choice, query_int, query_text  # noqa: F401
+from ..parsing import JSONTooDeep
+from ..parsing import query_choice as query_choice, query_int as query_int, query_text as query_text  # noqa: F401
 
 
-def json_object(allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+def json_object(allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     """The request body as a JSON object with only ``allowed`` keys; an empty body is ``{}``."""
     raw = request.get_data(cache=True)
     if not raw.strip():

@@ -101,7 +101,8 @@ def activity(history_id: str) -> Response:
 
 @functools.cache
 def _openapi_document() -> dict[str, Any]:
-    return json.loads(resources.files("webapp").joinpath("openapi.json").read_text())
+    document: dict[str, Any] = json.loads(resources.files("webapp").joinpath("openapi.json").read_text())
+    return document
 
 
 @bp.get("/openapi.json")

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from ..clock import now_utc
 from ..db import get_db
 from ..errors import Unauthorized, ValidationError
+from ..models import User
 from . import api_keys, users
 from .throttle import LoginThrottle
 
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(session_id: str) -> users.User | None:
+def _load_user(session_id: str) -> User | None:
     """Both the session and the remember cookie name the user with ``User.get_id()``."""
     return users.load_session_user(get_db(), session_id)
 

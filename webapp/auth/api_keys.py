@@ -128,7 +128,8 @@ def verify_key(db: Database, key: str, now: datetime) -> int | None:
         # and only when no other writer holds the lock: a later request records the time.
         stamp = update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now)
         db.write_if_free(lambda session: session.execute(stamp))
-    return row.id
+    key_id: int = row.id  # a Row's named attributes are untyped
+    return key_id
 
 
 def hash_is_live(db: Database, hashed: str) -> bool:

@@ -12,12 +12,14 @@ from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 
 from ..db import get_db
+from ..models import User
 from . import users
 from .throttle import LoginThrottle, TooManyAttempts, throttle_key
 
 
 def login_throttle() -> LoginThrottle:
-    return current_app.extensions["cinephage.login_throttle"]
+    throttle: LoginThrottle = current_app.extensions["cinephage.login_throttle"]
+    return throttle
 
 
 def client_key(username: str) -> tuple[str, str]:
@@ -32,7 +34,7 @@ def reserve_attempt(key: tuple[str, str], now: datetime) -> None:
         raise TooManyAttempts(math.ceil(wait))
 
 
-def start_session(user: users.User, remember: bool) -> None:
+def start_session(user: User, remember: bool) -> None:
     """A new session for this user: nothing of the one before is kept, not even its CSRF token."""
     session.clear()
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's copy for this request

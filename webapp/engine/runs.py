@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import Clock, interval_delta, iso
@@ -75,8 +76,10 @@ def request_run(db: Database, task_id: str, *, force: bool, options: dict[str, A
     with db.write() as session:
         setting = locked_task(session, task_id)
         busy = setting.current_run_id or setting.queued_run_id
-        if busy and not (force and setting.queued_run_id is None):
-            return Accepted(setting.queued_run_id if force else busy, "Task already running", False)  # type: ignore[arg-type]
+        if busy and not force:
+            return Accepted(busy, "Task already running", False)
+        if busy and setting.queued_run_id is not None:  # forced, but a follow-up is queued already
+            return Accepted(setting.queued_run_id, "Task already running", False)
         run = TaskRun(
             id=new_run_id(), task_id=task_id, status=RUN_QUEUED, trigger="manual", force=force,
             options=json.dumps(options) if options else None, created_at=now,
@@ -120,11 +123,11 @@ def claim_due(db: Database, task_id: str, owner: str, clock: Clock, lease: timed
 
 
 def _start(session: Session, setting: TaskSetting, run_id: str, owner: str, now: datetime, lease: timedelta) -> ClaimedRun | None:
-    moved = session.execute(
+    moved = cast(CursorResult[Any], session.execute(  # an UPDATE's result: it has a rowcount
         update(TaskRun)
         .where(TaskRun.id == run_id, TaskRun.status == RUN_QUEUED)
         .values(status=RUN_RUNNING, started_at=now, owner=owner, lease_expires_at=now + lease)
-    )
+    ))
     if moved.rowcount != 1:
         return None
     run = session.get(TaskRun, run_id)
@@ -151,14 +154,14 @@ def finish_run(db: Database, run_id: str, outcome: Outcome, clock: Clock) -> boo
 def _finish(session: Session, setting: TaskSetting, run: TaskRun, outcome: Outcome, now: datetime) -> bool:
     start = run.started_at or run.created_at
     duration = max(0, int((now - start).total_seconds() * 1000))
-    ended = session.execute(
+    ended = cast(CursorResult[Any], session.execute(  # an UPDATE's result: it has a rowcount
         update(TaskRun)
         .where(TaskRun.id == run.id, TaskRun.status.in_((RUN_RUNNING, RUN_QUEUED)))
         .values(
             status=outcome.status, completed_at=now, duration_ms=duration, error=outcome.error,
             items_processed=outcome.processed, items_affected=outcome.affected, lease_expires_at=None,
         )
-    )
+    ))
     if ended.rowcount != 1:
         return False
     if setting.current_run_id == run.id:
@@ -190,7 +193,8 @@ def request_cancel(db: Database, task_id: str, now: datetime, reason: str | None
                 _finish(session, setting, queued, Outcome(RUN_CANCELLED, 0, 0, reason), now)
             setting.queued_run_id = None
         if setting.current_run_id is None:
-            return queued_id  # type: ignore[return-value]
+            assert queued_id is not None  # one of the two was set (checked above)
+            return queued_id
         session.execute(
             update(TaskRun)
             .where(TaskRun.id == setting.current_run_id, TaskRun.cancel_requested_at.is_(None))
@@ -221,7 +225,7 @@ def extend_leases(db: Database, run_ids: list[str], now: datetime, lease: timede
         )
 
 
-def interrupted_runs(db: Database, now: datetime, is_dead_owner) -> list[str]:  # type: ignore[no-untyped-def]
+def interrupted_runs(db: Database, now: datetime, is_dead_owner: Callable[[str | None], bool]) -> list[str]:
     """Running runs whose lease ran out or whose owner is known dead."""
     with db.read() as session:
         rows = session.execute(

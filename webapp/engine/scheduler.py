@@ -44,8 +44,8 @@ WAKING_EVENTS = {"task:queued", "task:updated", "task:completed", "task:error", 
 class EngineSettings:
     workers: int = 4
     lease_seconds: float = 30.0
-    heartbeat_seconds: float = 5.0
-    reap_seconds: float = 10.0
+    heartbeat_seconds: int = 5  # whole seconds: housekeeping jobs run on ``schedule``, which counts in ints
+    reap_seconds: int = 10
     max_sleep_seconds: float = 60.0
     cancel_check_seconds: float = 0.5  # how often a run asks the database; the event log is faster
     item_delay_seconds: float = 0.0

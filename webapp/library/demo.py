@@ -159,7 +159,7 @@ def _seed_profiles(db: Database) -> tuple[int, dict[str, int]]:
 
 # --- reading ids back ------------------------------------------------------------------------
 
-def _series_ids(db: Database, count: int) -> dict[int, int]:
+def _series_ids(db: Database, count: int) -> dict[int | None, int]:  # tmdb_id is a nullable column
     with db.read() as session:
         return dict(session.execute(select(Series.tmdb_id, Series.id).where(_demo_series(count))).all())
 
@@ -175,7 +175,7 @@ def _demo_series(count: int) -> ColumnElement[bool]:
 def _item_ids(db: Database, movies: int, series: int) -> dict[Key, int]:
     """The id of every demo movie and episode, by its key."""
     with db.read() as session:
-        found = {
+        found: dict[Key, int] = {
             (MOVIE, tmdb): id_
             for tmdb, id_ in session.execute(select(Movie.tmdb_id, Movie.id).where(_demo_movies(movies)))
         }
@@ -194,7 +194,7 @@ def _file_ids(db: Database, movies: int, series: int) -> dict[Key, int]:
             select(Movie.tmdb_id, MediaFile.id).join(MediaFile, MediaFile.movie_id == Movie.id)
             .where(_demo_movies(movies)).order_by(MediaFile.id.desc())
         )
-        found = {(MOVIE, tmdb): file_id for tmdb, file_id in movie_files}
+        found: dict[Key, int] = {(MOVIE, tmdb): file_id for tmdb, file_id in movie_files}
         episode_files = session.execute(
             select(Series.tmdb_id, Episode.season_number, Episode.episode_number, MediaFile.id)
             .join(Series, Series.id == Episode.series_id).join(MediaFile, MediaFile.episode_id == Episode.id)
@@ -270,7 +270,7 @@ def _series_rows(count: int, profile_ids: dict[str, int], now: datetime) -> Iter
         }
 
 
-def _episode_rows(count: int, series_ids: dict[int, int], now: datetime) -> Iterator[Row]:
+def _episode_rows(count: int, series_ids: dict[int | None, int], now: datetime) -> Iterator[Row]:
     today = now.date()
     for planned in _planned_episodes(count, today):
         _, series_tmdb, season, number = planned.key

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, FromClause, Integer, Row, Select, String, and_, cast, exists, func, join, literal_column, null,
-    or_, select, true, union_all,
+    ColumnElement, ColumnExpressionArgument, FromClause, Integer, Row, Select, String, and_, cast, exists, func, join,
+    literal_column, null, or_, select, true, union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -48,7 +48,7 @@ class _Kind:
     pending_owner: Any
     aired: Callable[[date], ColumnElement[bool]]
 
-    def select(self, *extra: ColumnElement[Any]) -> Select[Any]:
+    def select(self, *extra: ColumnExpressionArgument[Any]) -> Select[Any]:
         return select(*self.columns, *extra).select_from(self.from_)
 
     def has_file(self) -> ColumnElement[bool]:
@@ -164,7 +164,7 @@ def _file_columns() -> tuple[ColumnElement[Any], ...]:
     return MediaFile.id.label("file_id"), MediaFile.path.label("file_path")
 
 
-def _item(row: Row[Any]) -> MediaItem:
+def _item(row: Row[*tuple[Any, ...]]) -> MediaItem:
     return MediaItem(
         kind=row.kind, id=row.id, name=row.name, profile_id=row.profile_id, year=row.year, tmdb_id=row.tmdb_id,
         series_id=row.series_id, season=row.season, episode=row.episode,
@@ -177,7 +177,7 @@ def _select_union(
     order: Callable[[Any], Sequence[Any]],
     where: Callable[[Any], Sequence[ColumnElement[bool]]] = lambda c: (),
     limit: int | None = None,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[*tuple[Any, ...]]]:
     """Runs the parts as one UNION ALL, filtered, ordered and limited on its columns ``c``."""
     union = union_all(*parts).subquery()
     return session.execute(select(union).where(*where(union.c)).order_by(*order(union.c)).limit(limit)).all()
@@ -272,7 +272,7 @@ def pending_releases(session: Session, *, now: datetime, limit: int | None = Non
     return [_pending(row) for row in rows]
 
 
-def _pending(row: Row[Any]) -> PendingItem:
+def _pending(row: Row[*tuple[Any, ...]]) -> PendingItem:
     satisfied = row.file_rank is not None and row.cutoff_rank is not None and row.file_rank >= row.cutoff_rank
     return PendingItem(
         _item(row), row.release_id, row.release_title, row.quality, row.score, row.indexer, row.download_url,
@@ -349,8 +349,8 @@ def import_queue(session: Session, *, limit: int | None = None) -> list[ImportIt
     return _group_imports(rows)
 
 
-def _group_imports(rows: Sequence[Row[Any]]) -> list[ImportItem]:
-    grouped: dict[int, tuple[Row[Any], list[WantedLanguage]]] = {}
+def _group_imports(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[ImportItem]:
+    grouped: dict[int, tuple[Row[*tuple[Any, ...]], list[WantedLanguage]]] = {}
     for row in rows:
         _, missing = grouped.setdefault(row.entry_id, (row, []))
         if row.language is not None:

@@ -44,7 +44,8 @@ def run_page(run_id: str) -> Response | str:
                                                query.search)
     html = render_template(template, **context)
     if template == "_run_live.html":
-        return make_response(html, retarget="#run-live", reswap="outerHTML")
+        response: Response = make_response(html, retarget="#run-live", reswap="outerHTML")  # htmx_flask is untyped
+        return response
     return html
 
 

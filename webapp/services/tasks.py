@@ -67,7 +67,7 @@ class _Listing:
 
     def read_page(
         self, session: Session, params: dict[str, Any], page: int, limit: int, total: int | None = None
-    ) -> tuple[Sequence[Row[Any]], int]:
+    ) -> tuple[Sequence[Row[*tuple[Any, ...]]], int]:
         """One page of rows and the total (``total`` if known), counted only when the page cannot tell it."""
         offset = (page - 1) * limit
         rows = session.execute(self.page, {**params, "offset": offset, "limit": limit}).all()
@@ -206,7 +206,7 @@ def _retime(setting: TaskSetting, now: datetime) -> None:
     setting.updated_at = now
 
 
-def _announce(session, definition: TaskDefinition, setting: TaskSetting, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _announce(session: Session, definition: TaskDefinition, setting: TaskSetting, now: datetime) -> None:
     view = task_view(definition, setting)
     append_event(
         session, "task:updated", setting.id, now,
@@ -215,7 +215,7 @@ def _announce(session, definition: TaskDefinition, setting: TaskSetting, now: da
     )
 
 
-def run_view(run: Row[Any]) -> dict[str, Any]:
+def run_view(run: Row[*tuple[Any, ...]]) -> dict[str, Any]:
     """A run (a row of ``RUN_COLUMNS``, in their order) as a history entry."""
     # Unpacking a row costs less than half of reading its fields by name: whole pages come through here.
     (run_id, task_id, status, trigger, force, created_at, started_at, completed_at, duration_ms,
@@ -254,7 +254,7 @@ def all_history(
     """Every run ``history`` would page through, newest first, read ``batch`` at a time."""
     definition_of(registry, task_id)
 
-    def after(run: Row[Any]) -> ColumnElement[bool]:
+    def after(run: Row[*tuple[Any, ...]]) -> ColumnElement[bool]:
         return or_(_RUNS.c.created_at < run.created_at, and_(_RUNS.c.created_at == run.created_at, _RUNS.c.id < run.id))
     rows = _keyset(db, _history_listing(status is not None).rows, _history_params(task_id, status), after, batch)
     return (run_view(run) for run in rows)
@@ -283,7 +283,7 @@ def get_run(db: Database, history_id: str) -> dict[str, Any]:
     return run_view(run)
 
 
-def activity_view(row: Row[Any]) -> dict[str, Any]:
+def activity_view(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:
     """An activity row (of ``ACTIVITY_COLUMNS``, in their order) as the API shows it."""
     activity_id, run_id, media_id, media_title, action, status, message, timestamp = row  # see run_view
     return {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
@@ -120,7 +120,7 @@ def _events(
         broker.unsubscribe(subscription)
 
 
-def _replay(db: Database, last_id: int, position: int) -> Iterator[str]:
+def _replay(db: Database, last_id: int, position: int) -> Generator[str, None, int]:
     """Sends the logged events after ``last_id`` up to ``position``; returns the last id sent."""
     with db.read() as session:
         lowest, highest = session.execute(select(func.min(TaskEvent.id), func.max(TaskEvent.id))).one()

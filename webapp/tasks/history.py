@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, select
 
 from ..db import Database
 from ..models import FINISHED_STATUSES, TaskActivity, TaskRun
@@ -41,6 +42,7 @@ def delete_expired_runs(db: Database, before: datetime, chunk: int) -> tuple[int
         ).scalars().all()
         if not run_ids:
             return 0, 0
-        activity = session.execute(delete(TaskActivity).where(TaskActivity.run_id.in_(run_ids))).rowcount
+        deleted = delete(TaskActivity).where(TaskActivity.run_id.in_(run_ids))
+        activity = cast(CursorResult[Any], session.execute(deleted)).rowcount  # a DELETE's result: it has a rowcount
         session.execute(delete(TaskRun).where(TaskRun.id.in_(run_ids)))
         return len(run_ids), activity

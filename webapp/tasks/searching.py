@@ -16,7 +16,8 @@ log = logging.getLogger("cinephage.tasks")
 
 def search_query(item: MediaItem) -> SearchQuery:
     if item.kind == EPISODE:
-        return SearchQuery.for_episode(item.name, item.season, item.episode, item.tmdb_id)  # type: ignore[arg-type]
+        assert item.season is not None and item.episode is not None  # both are NOT NULL columns of an episode
+        return SearchQuery.for_episode(item.name, item.season, item.episode, item.tmdb_id)
     return SearchQuery.movie(item.name, item.year, item.tmdb_id)
 
 
@@ -108,7 +109,8 @@ class SeasonPacks:
             return None
         if key not in self._outcomes:
             item = wanted.item
-            query = SearchQuery.season_pack(item.name, item.season, item.tmdb_id)  # type: ignore[arg-type]
+            assert item.season is not None  # only episodes are eligible, and an episode has a season
+            query = SearchQuery.season_pack(item.name, item.season, item.tmdb_id)
             self._outcomes[key] = self._grabber.search_and_grab(item, 1, query)
         outcome = self._outcomes[key]
         if outcome.status != GRABBED:
