@@ -1,14 +1,19 @@
-"""Builders shared by the library, task and demo tests: rows in, runs out."""
+"""Builders and helpers shared by the test modules: rows in, runs out, forms and streams read."""
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
 
 from webapp.db import Database
-from webapp.engine.context import RunContext
+from webapp.engine.context import RunContext, append_activity
+from webapp.engine.runs import new_run_id
+from webapp.runtime import Runtime
+from webapp.services import tasks as service
 from webapp.models import (
     Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, ProfileQuality, QualityProfile, Series,
     SubtitleFile, TaskActivity, TaskRun, TaskSetting, WantedLanguage,
@@ -17,8 +22,70 @@ from webapp.providers import ProviderSet
 from webapp.tasks import build_registry
 
 NOW = datetime(2024, 6, 20, 10, 0, tzinfo=timezone.utc)
+T0 = NOW
 TODAY = NOW.date()
 HD = ("SDTV", "HDTV-720p", "WEBDL-1080p", "Bluray-1080p")
+PASSWORD = "correct horse battery staple"  # the ``user`` fixture's, and the browser tests' ``owner``
+UPGRADE = "task_upgrade"
+STATUSES = ("grabbed", "no_results", "skipped", "failed")
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_TOKEN.search(html)
+    assert found, "no csrf_token field on the page"
+    return found.group(1)
+
+
+def task(runtime: Runtime, task_id: str) -> dict:  # type: ignore[type-arg]
+    return service.get_task(runtime.db, runtime.registry, task_id)
+
+
+def read_until(chunks: Iterator[bytes], needle: str, timeout: float = 10) -> str:
+    """What a streamed test-client response sends until ``needle`` arrives."""
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen += next(chunks).decode()
+        if needle in seen:
+            return seen
+    raise AssertionError(f"{needle!r} not in {seen[-2000:]!r}")
+
+
+def add_run(db: Database, task_id: str = UPGRADE, *, status: str = "completed", created: datetime = T0,
+            rows: int = 0, titles: list[str | None] | None = None, error: str | None = None) -> str:
+    """A finished (or running) run with activity: row ``i`` is titled ``Item i`` unless ``titles`` says."""
+    run_id = new_run_id()
+    titles = titles if titles is not None else [f"Item {i}" for i in range(rows)]
+    finished = status in ("completed", "failed", "cancelled")
+    with db.write() as session:
+        session.add(TaskRun(
+            id=run_id, task_id=task_id, status=status, trigger="scheduled", created_at=created, started_at=created,
+            completed_at=created + timedelta(seconds=75) if finished else None, duration_ms=75_000 if finished else None,
+            items_processed=len(titles), items_affected=7, items_total=len(titles), error=error,
+        ))
+        session.flush()
+        if titles:
+            append_activity(session, run_id, [
+                {"run_id": run_id, "media_id": f"movie-{i}", "media_title": title, "action": "search",
+                 "status": STATUSES[i % len(STATUSES)], "message": f"message {i}", "timestamp": created}
+                for i, title in enumerate(titles)
+            ])
+    return run_id
 
 
 class Library:

@@ -1,52 +1,72 @@
-"""Fixtures: an app on a fresh database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Fixtures: an app on a fresh database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).
+
+The schema is built by the migrations once per test process and copied for each test
+(``tests/test_migrations.py`` runs them from scratch); passwords are hashed at Argon2's
+lowest cost in this process.
+"""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic import command
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from browser import chromium
-from servers import Harness
+from builders import PASSWORD, FakeClock, csrf_of
+from servers import API_KEY, Harness
 from webapp import create_app
+from webapp.auth import users
 from webapp.bootstrap import bootstrap
+from webapp.clock import now_utc
 from webapp.db import Database
-from webapp.migrate import upgrade
+from webapp.migrate import alembic_config, upgrade
 from webapp.runtime import Runtime, runtime_of
 
-API_KEY = "cinephage_" + "0123456789abcdef" * 4
 ENV_NAMES = (
     "DATABASE_URL", "CINEPHAGE_API_KEY", "CINEPHAGE_ADMIN_USER", "CINEPHAGE_ADMIN_PASSWORD",
     "CINEPHAGE_SECRET_KEY", "CINEPHAGE_DATA_DIR",
 )
 
 
-class FakeClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2024, 6, 20, 10, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuses xdist's scope-keyed modes: they key tests by node id, and schemathesis gives every
+    operation of ``test_each_operation_does_what_the_description_says`` the same one, so all
+    but one of those would silently not run. ``-n 2`` (``--dist load``) runs each of them."""
+    dist = getattr(config.option, "dist", "no")
+    if dist in ("loadscope", "loadfile", "loadgroup"):
+        raise pytest.UsageError(f"--dist {dist} would skip tests that share a node id; use --dist load")
 
 
 def postgres_schema_url(base: str, schema: str) -> str:
     """The URL of a PostgreSQL database whose search_path is one test's own schema."""
     url = make_url(base)
     return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its lowest cost in the test process (0.3 s a hash at full cost).
+
+    Servers started as processes keep the full cost; they verify these hashes all the same.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        users._dummy_hash.cache_clear()
+        yield
+    users._dummy_hash.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -58,14 +78,22 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a file not made yet, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'cinephage.db'}"
         return
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip("TEST_DATABASE_URL is not set")
+    with postgres_schema(base) as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema(base: str) -> Iterator[str]:
+    """A new, empty schema, dropped on exit."""
     schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base)
+    admin = create_engine(base, poolclass=NullPool)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
@@ -76,20 +104,60 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file the migrations brought to head, once per test process."""
+    path = tmp_path_factory.mktemp("migrated") / "cinephage.db"
+    database = Database(f"sqlite:///{path}")
+    upgrade(database, path.parent)
+    database.dispose()  # the last connection checkpoints the WAL: the file alone is the database
+    return path
+
+
+@pytest.fixture(scope="session")
+def migration_statements() -> list[tuple[str, Any]]:
+    """What the migrations execute on an empty PostgreSQL schema, recorded once per test process."""
+    statements: list[tuple[str, Any]] = []
+    with postgres_schema(os.environ["TEST_DATABASE_URL"]) as url:
+        database = Database(url)
+        config = alembic_config()
+        with database.engine.begin() as conn:  # as webapp.migrate.upgrade does, inside its lock
+            event.listen(conn, "before_cursor_execute",
+                         lambda _conn, _cursor, statement, parameters, *_: statements.append((statement, parameters)))
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        database.dispose()
+    return statements
+
+
 @pytest.fixture
-def db(database_url: str, tmp_path: Path) -> Iterator[Database]:
+def migrated_url(request: pytest.FixtureRequest, database_url: str) -> str:
+    """``database_url`` at the newest revision: the migrated template copied, or its statements replayed."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), str(url.database))
+        return database_url
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        for statement, parameters in request.getfixturevalue("migration_statements"):
+            conn.exec_driver_sql(statement, parameters)
+    engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def db(migrated_url: str) -> Iterator[Database]:
     """A migrated database, without an app."""
-    database = Database(database_url)
-    upgrade(database, tmp_path)
+    database = Database(migrated_url)
     yield database
     database.dispose()
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def app(migrated_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app({
         "TESTING": True,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": migrated_url,
         "DATA_DIR": tmp_path / "data",
         "API_KEY": API_KEY,
         "EVENT_POLL_SECONDS": 0.05,
@@ -117,6 +185,22 @@ def api(client: FlaskClient) -> FlaskClient:
     """A client that sends the API key on every request."""
     client.environ_base["HTTP_X_API_KEY"] = API_KEY
     return client
+
+
+@pytest.fixture
+def user(client: FlaskClient, runtime: Runtime) -> FlaskClient:
+    """A client logged in through the login form as ``owner``."""
+    users.create_user(runtime.db, "owner", PASSWORD, now_utc())
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": "owner", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def token(user: FlaskClient) -> str:
+    """The logged-in client's CSRF token."""
+    return csrf_of(user.get("/").get_data(as_text=True))
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 from browser import chromium  # noqa: E402
-from servers import ROOT, Server, cli, server_env  # noqa: E402
+from servers import ROOT, Server, cli, server_env, wait_until  # noqa: E402
 
 OUT = ROOT / "static" / "screenshots"
 SUBTITLES = "task_missing_subtitles"
@@ -60,8 +59,7 @@ def start_run(server: Server, task_id: str) -> str:
 def finished_runs(server: Server) -> str:
     """A cancelled and a completed run of the subtitles task, and a cleanup; returns the completed run's id."""
     cancelled = start_run(server, SUBTITLES)
-    server.wait_run(cancelled, ("running",))
-    time.sleep(1)
+    wait_until(lambda: server.history_entry(cancelled)["itemsProcessed"] > 0, 30, "the run to process items")
     server.post(f"/api/tasks/{SUBTITLES}/cancel", json={}).raise_for_status()
     server.wait_run(cancelled, ("cancelled",))
     server.wait_run(start_run(server, CLEANUP), ("completed",))
@@ -87,11 +85,8 @@ def wait_for_progress(page: Page, share: float) -> None:
     """Waits until the live row of the subtitles task shows at least ``share`` of its items done."""
     bar = page.locator(f'[data-task-id="{SUBTITLES}"] progress')
     expect(bar).to_be_visible()
-    deadline = time.monotonic() + 30
-    while float(bar.get_attribute("value") or 0) < share * float(bar.get_attribute("max") or 1):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the progress bar did not move")
-        time.sleep(0.1)
+    wait_until(lambda: float(bar.get_attribute("value") or 0) >= share * float(bar.get_attribute("max") or 1), 30,
+               "the progress bar to move", 0.1)
 
 
 def shoot(page: Page, name: str, *, full_page: bool = False) -> Path:

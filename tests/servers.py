@@ -1,7 +1,9 @@
-"""Real ``serve`` processes on free ports, for process-level tests and benchmarks."""
+"""Real ``serve`` processes on free ports, for process-level tests and benchmarks; the other
+commands run in this process (``cli``), or as a process where that is the point (``cli_process``)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -12,20 +14,27 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import Any
 
 import requests
+from click.testing import CliRunner
+from flask import Flask
+
+from webapp import cli as webapp_cli
+from webapp.errors import AppError
+from webapp.runtime import runtime_of
 
 ROOT = Path(__file__).resolve().parent.parent
+OWN_VARIABLES = ("CINEPHAGE_", "DATABASE_URL")  # what configures the app
 API_KEY = "cinephage_" + "0123456789abcdef" * 4
 SERVING = re.compile(r"serving on http://[^:]+:(\d+) \(worker pid (\d+)\)")
 
 
 def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CINEPHAGE_", "DATABASE_URL"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_VARIABLES)}
     env.update({
         "CINEPHAGE_DATA_DIR": str(data_dir), "DATABASE_URL": database_url, "CINEPHAGE_API_KEY": API_KEY,
         "CINEPHAGE_EVENT_POLL_SECONDS": "0.1", "PYTHONUNBUFFERED": "1",
@@ -46,15 +55,53 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval
         time.sleep(interval)
 
 
-def cli(env: dict[str, str], *args: str, input: str | None = None, timeout: float = 300) -> str:
-    """Runs ``python -m webapp ARGS`` to completion and returns its standard output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "webapp", *args], env=env, cwd=ROOT, input=input,
-        capture_output=True, text=True, timeout=timeout,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"webapp {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
+def cli(env: dict[str, str], *args: str, input: str | None = None) -> str:
+    """Runs the command ``webapp ARGS`` in this process with ``env``'s settings; returns its standard output.
+
+    Like ``python -m webapp``, a domain error fails the command with ``error: MESSAGE``.
+    """
+    settings: dict[str, str | None] = {name: None for name in os.environ if name.startswith(OWN_VARIABLES)}
+    settings.update({name: value for name, value in env.items() if name.startswith(OWN_VARIABLES)})
+    with apps_closed_after():
+        done = CliRunner().invoke(webapp_cli.cli, args, input=input, env=settings)
+    if isinstance(done.exception, AppError):
+        raise RuntimeError(f"webapp {' '.join(args)} failed: error: {done.exception.message}")
+    if done.exit_code != 0:
+        raise RuntimeError(f"webapp {' '.join(args)} failed ({done.exit_code}): {done.output[-2000:]}") from done.exception
     return done.stdout
+
+
+@contextmanager
+def apps_closed_after() -> Iterator[None]:
+    """The apps commands make in this block are closed at its end, with the log handlers they added."""
+    made: list[Flask] = []
+    create = webapp_cli.create_app
+    logger = logging.getLogger("cinephage")
+    handlers, level = list(logger.handlers), logger.level
+
+    def create_app() -> Flask:
+        made.append(create())
+        return made[-1]
+
+    webapp_cli.create_app = create_app  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        webapp_cli.create_app = create
+        for app in made:
+            runtime_of(app).broker.stop()
+            runtime_of(app).db.dispose()
+        for handler in logger.handlers[len(handlers):]:
+            logger.removeHandler(handler)
+            handler.close()
+        logger.setLevel(level)
+
+
+def cli_process(env: dict[str, str], *args: str, input: str | None = None,
+                timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m webapp ARGS`` as a process to completion."""
+    return subprocess.run([sys.executable, "-m", "webapp", *args], env=env, cwd=ROOT, input=input,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 @dataclass
@@ -77,23 +124,36 @@ class Server:
         )
         log.close()
         self.session.headers["x-api-key"] = API_KEY
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"serve exited with {self.process.returncode}:\n{self.log()[-3000:]}")
-            found = SERVING.findall(self.log())
-            if found:
-                self.port = int(found[-1][0])
-                if self._healthy():
-                    return self
-            time.sleep(0.05)
-        raise RuntimeError(f"serve did not become ready:\n{self.log()[-3000:]}")
+        try:
+            wait_until(self._ready, timeout, "serve to answer /healthz")
+        except AssertionError as error:
+            raise RuntimeError(f"{error}:\n{self.log()[-3000:]}") from None
+        return self
 
-    def _healthy(self) -> bool:
+    def _ready(self) -> bool:
+        """Whether every worker serves and the server answers; fails at once if it exited.
+
+        A stop signal that reaches a worker still starting waits for Granian's kill, so a
+        test must not begin (and perhaps stop the server) before every worker is up.
+        """
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"serve exited with {self.process.returncode}:\n{self.log()[-3000:]}")
+        found = SERVING.findall(self.log())
+        if len({pid for _, pid in found}) < self.workers:
+            return False
+        self.port = int(found[-1][0])
         try:
             return requests.get(self.url("/healthz"), timeout=2).status_code == 200
         except requests.RequestException:
             return False
+
+    @property
+    def workers(self) -> int:
+        """How many worker processes this ``serve`` starts: ``--workers``, or one per core."""
+        if "--workers" in self.args:
+            return int(self.args[self.args.index("--workers") + 1])
+        return len(os.sched_getaffinity(0))
 
     def worker_pids(self) -> list[int]:
         """The worker processes ``serve`` supervises."""
@@ -131,14 +191,18 @@ class Server:
         return self.get(f"/api/tasks/history/{run_id}").json()["history"]
 
     def wait_run(self, run_id: str, statuses: tuple[str, ...], timeout: float = 30) -> dict:  # type: ignore[type-arg]
-        deadline = time.monotonic() + timeout
-        while True:
+        """The run's history entry, once its status is one of ``statuses``."""
+        seen: list[str] = []
+
+        def entry_in_status() -> dict | None:  # type: ignore[type-arg]
             entry = self.history_entry(run_id)
-            if entry["status"] in statuses:
-                return entry
-            if time.monotonic() > deadline:
-                raise AssertionError(f"run {run_id} stayed {entry['status']}, wanted {statuses}")
-            time.sleep(0.05)
+            seen.append(entry["status"])
+            return entry if entry["status"] in statuses else None
+
+        try:
+            return wait_until(entry_in_status, timeout, f"run {run_id} to be {statuses}")
+        except AssertionError as error:
+            raise AssertionError(f"{error}: it stayed {seen[-1]}") from None
 
     def signal(self, signum: int) -> None:
         assert self.process is not None
@@ -242,14 +306,11 @@ class EventStream:
                 fields[name] = value
 
     def wait_for(self, predicate, timeout: float = 15) -> SseEvent:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                for event in self.events:
-                    if predicate(event):
-                        return event
-            time.sleep(0.02)
-        raise AssertionError(f"no matching event in {[(e.type, e.data) for e in self.snapshot()]}")
+        """The first event ``predicate`` accepts, once it has arrived."""
+        try:
+            return wait_until(lambda: next(filter(predicate, self.snapshot()), None), timeout, "a matching event", 0.02)
+        except AssertionError as error:
+            raise AssertionError(f"{error} in {[(e.type, e.data) for e in self.snapshot()]}") from None
 
     def snapshot(self) -> list[SseEvent]:
         with self._lock:

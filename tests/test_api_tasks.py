@@ -6,7 +6,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from conftest import API_KEY
+from servers import API_KEY
 from webapp.engine.context import append_activity
 from webapp.runtime import Runtime
 

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import FakeClock
+from builders import FakeClock
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select

@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from browser import Session, dashboard_server, logged_in, open_session
-from servers import Server
-from test_run_page import T0, add_run
+from builders import T0, add_run
+from servers import Server, wait_until
 from webapp.db import Database
 
 pytestmark = pytest.mark.browser
@@ -118,10 +118,8 @@ def test_a_running_run_updates_live_and_lets_go_of_the_stream_when_it_ends(sessi
     expect(page.locator(".summary")).to_have_attribute("data-run-status", "running")
     newest = page.locator("[data-activity-id]").first
     first = (int(processed.inner_text()), newest.get_attribute("data-activity-id") if newest.count() else None)
-    deadline = time.monotonic() + 8
-    while int(processed.inner_text()) <= first[0] or not newest.count() or newest.get_attribute("data-activity-id") == first[1]:
-        assert time.monotonic() < deadline, "the summary and the activity did not move"
-        time.sleep(0.2)
+    wait_until(lambda: int(processed.inner_text()) > first[0] and newest.count()
+               and newest.get_attribute("data-activity-id") != first[1], 8, "the summary and the activity to move", 0.2)
 
     assert server.post(f"/api/tasks/{SUBTITLES}/cancel", json={}).status_code == 200
     expect(page.locator(".summary")).to_have_attribute("data-run-status", "cancelled", timeout=10_000)

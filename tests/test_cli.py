@@ -1,4 +1,5 @@
-"""The command line of operations.md, run as real processes on a fresh data dir."""
+"""The command line of operations.md on a fresh data dir: the commands in this process through
+click's runner, and ``python -m webapp`` once as a real process."""
 from __future__ import annotations
 
 import re
@@ -7,14 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from servers import cli, server_env
+from servers import cli, cli_process, server_env
 from webapp.auth.users import authenticate
 from webapp.clock import now_utc
 from webapp.db import Database
 from webapp.models import ApiKey, Movie, User
-
-pytestmark = pytest.mark.process
-
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str) -> dict[str, str]:
@@ -48,8 +46,17 @@ def test_create_user_reads_the_password_from_stdin_and_hashes_it(env: dict[str, 
 
 def test_create_user_refuses_a_duplicate_with_a_clear_error(env: dict[str, str]) -> None:
     cli(env, "create-user", "owner", "--password-stdin", input="correct horse battery\n")
-    with pytest.raises(RuntimeError, match="already exists"):
+    with pytest.raises(RuntimeError, match="error: User 'owner' already exists"):
         cli(env, "create-user", "owner", "--password-stdin", input="another password\n")
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_python_m_webapp_runs_a_command_and_reports_a_domain_error_on_stderr(env: dict[str, str]) -> None:
+    created = cli_process(env, "create-user", "owner", "--password-stdin", input="correct horse battery\n")
+    assert (created.returncode, created.stdout) == (0, "created user owner\n"), created.stderr
+    refused = cli_process(env, "create-user", "owner", "--password-stdin", input="another password\n")
+    assert refused.returncode == 2 and "error: User 'owner' already exists" in refused.stderr, refused.stderr
 
 
 def test_api_key_create_list_revoke(env: dict[str, str], plain_db: Database) -> None:

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from conftest import FakeClock
+from builders import FakeClock
+from servers import wait_until
 from webapp.db import Database
 from webapp.engine.context import RunContext
 from webapp.engine.events import EventBroker, events_after
@@ -85,13 +86,6 @@ def setting_row(db: Database, task_id: str) -> TaskSetting:
         return setting
 
 
-def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
-
-
 def latest_run_id(db: Database, task_id: str) -> str:
     with db.read() as session:
         run_id = session.scalar(select(TaskRun.id).where(TaskRun.task_id == task_id).order_by(TaskRun.created_at.desc()))
@@ -121,7 +115,7 @@ def test_due_run_starts_and_timer_restarts_from_its_start(db: Database, engine: 
     start = clock.advance(minutes=60)
     engine.tick(start)
     run_id = latest_run_id(db, "task_gated")
-    wait_for(lambda: finished(db, run_id))
+    wait_until(lambda: finished(db, run_id), 10, "the run to finish", 0.02)
     run = run_row(db, run_id)
     assert run.status == "completed" and run.trigger == "scheduled"
     assert run.items_processed == 5 and run.items_total == 5
@@ -135,7 +129,7 @@ def test_missed_runs_are_coalesced_into_one(db: Database, engine: Engine, gate: 
     now = clock.advance(days=3)  # 72 runs missed while "down"
     engine.tick(now)
     run_id = latest_run_id(db, "task_gated")
-    wait_for(lambda: finished(db, run_id))
+    wait_until(lambda: finished(db, run_id), 10, "the run to finish", 0.02)
     engine.tick(now)
     with db.read() as session:
         runs = session.scalars(select(TaskRun).where(TaskRun.task_id == "task_gated")).all()
@@ -157,7 +151,7 @@ def test_run_request_while_running_returns_the_run_in_progress(db: Database, eng
     again = request_run(db, "task_gated", force=False, options={}, now=clock())
     assert again.run_id == first.run_id and again.message == "Task already running" and not again.created
     gate.release.set()
-    wait_for(lambda: finished(db, first.run_id))
+    wait_until(lambda: finished(db, first.run_id), 10, "the run to finish", 0.02)
 
 
 def test_force_while_running_queues_one_follow_up(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
@@ -170,9 +164,9 @@ def test_force_while_running_queues_one_follow_up(db: Database, engine: Engine, 
     assert second_force.run_id == follow_up.run_id and not second_force.created
     assert run_row(db, follow_up.run_id).status == "queued"
     gate.release.set()
-    wait_for(lambda: finished(db, first.run_id))
+    wait_until(lambda: finished(db, first.run_id), 10, "the run to finish", 0.02)
     engine.tick(clock())  # in `serve`, the finishing run wakes the scheduler loop to do this
-    wait_for(lambda: finished(db, follow_up.run_id))
+    wait_until(lambda: finished(db, follow_up.run_id), 10, "the run to finish", 0.02)
     assert run_row(db, follow_up.run_id).status == "completed"
     assert run_row(db, follow_up.run_id).started_at >= run_row(db, first.run_id).completed_at  # type: ignore[operator]
 
@@ -184,7 +178,7 @@ def test_cancel_stops_the_run_at_its_next_item(db: Database, engine: Engine, gat
     request_cancel(db, "task_gated", clock())  # through the database only, as from another process
     gate.release.set()
     started = time.monotonic()
-    wait_for(lambda: finished(db, accepted.run_id))
+    wait_until(lambda: finished(db, accepted.run_id), 10, "the run to finish", 0.02)
     assert time.monotonic() - started < 1.0
     run = run_row(db, accepted.run_id)
     assert run.status == "cancelled" and run.error is None
@@ -204,7 +198,7 @@ def test_cancel_on_an_idle_task_is_refused(db: Database, engine: Engine, clock: 
 def test_a_failing_body_ends_the_run_failed_and_the_task_in_error(db: Database, engine: Engine, clock: FakeClock) -> None:
     accepted = request_run(db, "task_broken", force=False, options={}, now=clock())
     engine.tick(clock())
-    wait_for(lambda: finished(db, accepted.run_id))
+    wait_until(lambda: finished(db, accepted.run_id), 10, "the run to finish", 0.02)
     run = run_row(db, accepted.run_id)
     assert run.status == "failed" and run.error == "RuntimeError: indexer exploded"
     assert setting_row(db, "task_broken").last_status == "failed"
@@ -214,7 +208,7 @@ def test_interval_change_moves_the_timer_from_the_last_run(db: Database, engine:
     gate.release.set()
     start = clock.advance(minutes=60)
     engine.tick(start)
-    wait_for(lambda: setting_row(db, "task_gated").current_run_id is None)
+    wait_until(lambda: setting_row(db, "task_gated").current_run_id is None, 10, "the run to let go of its task", 0.02)
     set_interval(db, engine.registry, "task_gated", 3, "hours", clock.advance(minutes=10))
     assert setting_row(db, "task_gated").next_run_at == start + timedelta(hours=3)
 
@@ -280,7 +274,7 @@ def test_every_transition_is_logged_as_an_event(db: Database, engine: Engine, ga
     gate.release.set()
     accepted = request_run(db, "task_gated", force=False, options={}, now=clock())
     engine.tick(clock())
-    wait_for(lambda: finished(db, accepted.run_id))
+    wait_until(lambda: finished(db, accepted.run_id), 10, "the run to finish", 0.02)
     with db.read() as session:
         types = [e.type for e in events_after(session, 0) if e.task_id == "task_gated"]
         assert session.scalar(select(TaskEvent.id).limit(1)) is not None

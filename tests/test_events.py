@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import time
+import uuid
 
+import psycopg
 import pytest
+from sqlalchemy import text
 
+from servers import wait_until
 from webapp.clock import now_utc
 from webapp.db import Database
 from webapp.engine.events import EventBroker, append_event, events_after, trim_events
@@ -14,6 +18,15 @@ def publish(db: Database, count: int = 1, task_id: str = "task_upgrade") -> None
     with db.write() as session:
         for _ in range(count):
             append_event(session, "task:updated", task_id, now_utc(), enabled=True)
+
+
+def listening(db: Database, application_name: str) -> bool:
+    """Whether a connection named ``application_name`` has run its LISTEN."""
+    with db.read() as session:
+        return bool(session.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND query LIKE 'LISTEN %'"),
+            {"name": application_name},
+        ))
 
 
 def test_events_are_delivered_in_id_order_to_every_subscriber(db: Database) -> None:
@@ -45,14 +58,18 @@ def test_a_slow_subscriber_is_dropped_without_holding_up_the_others(db: Database
         broker.stop()
 
 
-def test_another_process_wakes_the_reader_before_its_poll(db: Database, database_url: str) -> None:
+def test_another_process_wakes_the_reader_before_its_poll(db: Database, database_url: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    name = f"listen-{uuid.uuid4().hex[:12]}"  # names this broker's connections among other tests'
+    connect = psycopg.connect
+    monkeypatch.setattr(psycopg, "connect", lambda *args, **kwargs: connect(*args, application_name=name, **kwargs))
     broker = EventBroker(db, poll_seconds=30)  # only a notification can deliver in time
     other = Database(database_url)
     try:
         sub, _ = broker.subscribe()
-        time.sleep(0.5)  # let the LISTEN connection come up
+        wait_until(lambda: listening(other, name), 10, "the broker's LISTEN connection")
         started = time.monotonic()
         publish(other)
         assert sub.get(timeout=5) is not None

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
-from test_pages import PASSWORD, csrf_of, task, user  # noqa: F401  (the logged-in client fixture)
+from builders import PASSWORD, csrf_of, task
 from webapp import ROOT
 from webapp.clock import now_utc
 from webapp.runtime import Runtime

@@ -43,3 +43,10 @@ def test_existing_users_get_a_session_token_each(database_url: str, tmp_path: Pa
     finally:
         db.dispose()
     assert len(set(tokens)) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", token) for token in tokens)
+
+
+def test_the_schema_other_tests_get_is_the_migrated_one(db: Database) -> None:
+    """``db`` and ``app`` copy a migrated database instead of migrating each time: the same schema."""
+    assert current_revision(db) == head_revision()
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

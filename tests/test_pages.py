@@ -3,15 +3,13 @@ live row stream, CSRF and escaping."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webapp.auth.users import create_user
+from builders import csrf_of, read_until, task
 from webapp.clock import now_utc
 from webapp.pages.events import sse
 from webapp.engine.events import append_event
@@ -19,35 +17,8 @@ from webapp.pages.views import relative, render_progress
 from webapp.runtime import Runtime
 from webapp.services import tasks as service
 
-PASSWORD = "correct horse battery staple"
 CLEANUP = "task_history_cleanup"
 SUBTITLES = "task_missing_subtitles"
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = TOKEN.search(html)
-    assert found, "no csrf_token field on the page"
-    return found.group(1)
-
-
-@pytest.fixture
-def user(client: FlaskClient, runtime: Runtime) -> FlaskClient:
-    """A client logged in through the login form."""
-    create_user(runtime.db, "owner", PASSWORD, now_utc())
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"username": "owner", "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    return client
-
-
-@pytest.fixture
-def token(user: FlaskClient) -> str:
-    return csrf_of(user.get("/").get_data(as_text=True))
-
-
-def task(runtime: Runtime, task_id: str) -> dict:  # type: ignore[type-arg]
-    return service.get_task(runtime.db, runtime.registry, task_id)
 
 
 def rows(html: str) -> list[str]:
@@ -197,16 +168,6 @@ def test_sse_prefixes_every_line() -> None:
     assert sse("task-a", "<tr>\n<td>x</td>\n</tr>", 5) == (
         "id: 5\nevent: task-a\ndata: <tr>\ndata: <td>x</td>\ndata: </tr>\n\n"
     )
-
-
-def read_until(chunks: Iterator[bytes], needle: str, timeout: float = 10) -> str:
-    seen = ""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        seen += next(chunks).decode()
-        if needle in seen:
-            return seen
-    raise AssertionError(f"{needle!r} not in {seen[-2000:]!r}")
 
 
 def test_the_event_stream_sends_rendered_rows(user: FlaskClient, runtime: Runtime) -> None:

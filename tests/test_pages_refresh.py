@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from test_pages import read_until, user  # noqa: F401  (fixture: a logged-in client)
+from builders import read_until
 from webapp.clock import now_utc
 from webapp.pages import events
 from webapp.pages.views import parse_iso, relative

@@ -5,49 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event, update
 
-from test_pages import user  # noqa: F401  (the logged-in client fixture)
+from builders import T0, UPGRADE, add_run
 from webapp.clock import now_utc
-from webapp.db import Database
-from webapp.engine.context import append_activity
-from webapp.engine.runs import new_run_id
 from webapp.errors import NotFound
 from webapp.models import TaskRun
 from webapp.pages.reports import csv_cell, server_time
 from webapp.runtime import Runtime
 from webapp.services import tasks as service
-
-UPGRADE = "task_upgrade"
-T0 = datetime(2024, 6, 20, 10, 0, tzinfo=timezone.utc)
-STATUSES = ("grabbed", "no_results", "skipped", "failed")
-
-
-def add_run(db: Database, task_id: str = UPGRADE, *, status: str = "completed", created: datetime = T0,
-            rows: int = 0, titles: list[str | None] | None = None, error: str | None = None) -> str:
-    """A finished (or running) run with activity: row ``i`` is titled ``Item i`` unless ``titles`` says."""
-    run_id = new_run_id()
-    titles = titles if titles is not None else [f"Item {i}" for i in range(rows)]
-    finished = status in ("completed", "failed", "cancelled")
-    with db.write() as session:
-        session.add(TaskRun(
-            id=run_id, task_id=task_id, status=status, trigger="scheduled", created_at=created, started_at=created,
-            completed_at=created + timedelta(seconds=75) if finished else None, duration_ms=75_000 if finished else None,
-            items_processed=len(titles), items_affected=7, items_total=len(titles), error=error,
-        ))
-        session.flush()
-        if titles:
-            append_activity(session, run_id, [
-                {"run_id": run_id, "media_id": f"movie-{i}", "media_title": title, "action": "search",
-                 "status": STATUSES[i % len(STATUSES)], "message": f"message {i}", "timestamp": created}
-                for i, title in enumerate(titles)
-            ])
-    return run_id
 
 
 def shown_activity(html: str) -> list[str]:

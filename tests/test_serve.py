@@ -398,7 +398,7 @@ def test_one_server_holds_hundreds_of_streams(harness: Harness) -> None:
             conn.close()
 
 
-# -- 7. the HTTP front: Granian and the bridge to Flask ----------------------------------
+# -- 7. the HTTP front: Granian's WSGI interface to Flask --------------------------------
 
 
 def test_front_passes_bodies_paths_and_headers_and_refuses_oversized_bodies(harness: Harness) -> None:

@@ -10,7 +10,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from test_pages import token, user  # noqa: F401  (fixtures: a logged-in client and its CSRF token)
 from webapp.auth import api_keys
 from webapp.clock import now_utc
 from webapp.errors import ValidationError

@@ -131,7 +131,7 @@ def main() -> None:
         data = Path(tmp)
         url = args.database_url or f"sqlite:///{data / 'bench.db'}"
         env = server_env(data, url, CINEPHAGE_EVENT_POLL_SECONDS="0.5")  # production defaults
-        cli(env, "seed-demo", "--items", str(args.items), timeout=1200)
+        cli(env, "seed-demo", "--items", str(args.items))
         server = Server(env, data / "serve.log").start()
         try:
             print(f"serve: {len(server.worker_pids())} workers")

@@ -112,7 +112,7 @@ def bench_activity(env: dict[str, str], db: Database, items: int) -> None:
     from bench_activity import run_missing_subtitles  # noqa: PLC0415
 
     print(f"\n## Missing Subtitles over a library of {items} media items")
-    cli(env, "seed-demo", "--items", str(items), timeout=1200)
+    cli(env, "seed-demo", "--items", str(items))
     run_missing_subtitles(db)
 
 
