@@ -7,9 +7,7 @@ from typing import Any
 from flask import current_app, request
 
 from ..errors import ValidationError
-# The query helpers are shared with the pages; the routes import them from here.
 from ..parsing import JSONTooDeep
-from ..parsing import query_choice as query_choice, query_int as query_int, query_text as query_text  # noqa: F401
 
 
 def json_object(allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> dict[str, Any]:

@@ -9,10 +9,11 @@ from typing import Any
 from flask import Response, jsonify
 
 from ..clock import UNIT_MINUTES, now_utc
+from ..parsing import query_choice, query_int, query_text
 from ..runtime import get_runtime
 from ..services import tasks as service
 from . import bp
-from .params import boolean, choice, integer, json_object, mapping, query_choice, query_int, query_text
+from .params import boolean, choice, integer, json_object, mapping
 
 
 @bp.get("/tasks")
