@@ -13,7 +13,7 @@ from webapp.db import Database
 from webapp.engine.context import RunContext, append_activity
 from webapp.engine.runs import new_run_id
 from webapp.runtime import Runtime
-from webapp.services import tasks as service
+from webapp.services.tasks import Task
 from webapp.models import (
     Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, ProfileQuality, QualityProfile, Series,
     SubtitleFile, TaskActivity, TaskRun, TaskSetting, WantedLanguage,
@@ -51,8 +51,8 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def task(runtime: Runtime, task_id: str) -> dict:  # type: ignore[type-arg]
-    return service.get_task(runtime.db, runtime.registry, task_id)
+def task(runtime: Runtime, task_id: str) -> Task:
+    return runtime.tasks.get(task_id)
 
 
 def read_until(chunks: Iterator[bytes], needle: str, timeout: float = 10) -> str:

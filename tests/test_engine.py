@@ -6,20 +6,26 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
 from builders import FakeClock
 from servers import wait_until
+from webapp import create_app
+from webapp.clock import Clock
 from webapp.db import Database
-from webapp.engine.context import RunContext
+from webapp.engine import scheduler
+from webapp.engine.context import ContextSettings, RunContext
 from webapp.engine.events import EventBroker, events_after
 from webapp.engine.registry import TaskDefinition, TaskRegistry
-from webapp.engine.runs import request_cancel, request_run
+from webapp.engine.runs import ClaimedRun, claim_queued, request_cancel, request_run
 from webapp.engine.scheduler import INTERRUPTED, SHUTDOWN, Engine, EngineSettings
 from webapp.models import TaskActivity, TaskEvent, TaskRun, TaskSetting
-from webapp.services.tasks import ensure_task_rows, set_interval
+from webapp.runtime import runtime_of
+from webapp.services.history import HistoryService
+from webapp.services.tasks import TaskService
 
 
 
@@ -63,9 +69,10 @@ def gate() -> Gate:
 @pytest.fixture
 def engine(db: Database, gate: Gate, clock: FakeClock) -> Iterator[Engine]:
     registry = make_registry(gate)
-    ensure_task_rows(db, registry, clock())
     broker = EventBroker(db, poll_seconds=0.05)
-    engine = Engine(db, registry, broker, EngineSettings(workers=2, max_sleep_seconds=86400, cancel_check_seconds=0), clock=clock)
+    settings = EngineSettings(workers=2, max_sleep_seconds=86400, context=ContextSettings(cancel_check_seconds=0))
+    engine = Engine(db, registry, broker, settings, clock=clock)
+    TaskService(db, registry, broker, engine).ensure_rows(clock())
     yield engine
     gate.release.set()
     engine.shutdown(timeout=5)
@@ -209,7 +216,8 @@ def test_interval_change_moves_the_timer_from_the_last_run(db: Database, engine:
     start = clock.advance(minutes=60)
     engine.tick(start)
     wait_until(lambda: setting_row(db, "task_gated").current_run_id is None, 10, "the run to let go of its task", 0.02)
-    set_interval(db, engine.registry, "task_gated", 3, "hours", clock.advance(minutes=10))
+    tasks = TaskService(db, engine.registry, engine.broker, engine)
+    tasks.set_interval("task_gated", 3, "hours", clock.advance(minutes=10))
     assert setting_row(db, "task_gated").next_run_at == start + timedelta(hours=3)
 
 
@@ -249,8 +257,8 @@ def test_shutdown_cancels_and_records_local_runs(db: Database, engine: Engine, g
 
 def test_two_engines_on_one_database_never_run_a_task_twice(db: Database, gate: Gate, clock: FakeClock) -> None:
     registry = make_registry(gate)
-    ensure_task_rows(db, registry, clock())
     engines = [Engine(db, registry, EventBroker(db), EngineSettings(workers=2), clock=clock) for _ in range(2)]
+    TaskService(db, registry, engines[0].broker, engines[0]).ensure_rows(clock())
     try:
         due = clock.advance(minutes=60)
         threads = [threading.Thread(target=e.tick, args=(due,)) for e in engines]
@@ -270,6 +278,82 @@ def test_two_engines_on_one_database_never_run_a_task_twice(db: Database, gate: 
             e.broker.stop()
 
 
+class HeldClaim:
+    """``claim_queued`` held at the door, as if waiting seconds for the database's write lock."""
+
+    def __init__(self) -> None:
+        self.waiting = threading.Event()
+        self.proceed = threading.Event()
+
+    def __call__(self, db: Database, task_id: str, owner: str, clock: Clock, lease: timedelta) -> ClaimedRun | None:
+        self.waiting.set()
+        self.proceed.wait(10)
+        return claim_queued(db, task_id, owner, clock, lease)
+
+    def tick_until_claiming(self, db: Database, engine: Engine, clock: FakeClock) -> tuple[str, threading.Thread]:
+        """Queues a run and starts a tick that is held in its claim; returns the run's id and the tick."""
+        accepted = request_run(db, "task_gated", force=False, options={}, now=clock())
+        ticking = threading.Thread(target=engine.tick, args=(clock(),))
+        ticking.start()
+        assert self.waiting.wait(5)
+        return accepted.run_id, ticking
+
+
+def test_a_claim_waiting_on_the_database_holds_up_no_cancel(
+    db: Database, engine: Engine, gate: Gate, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    held = HeldClaim()
+    monkeypatch.setattr(scheduler, "claim_queued", held)
+    run_id, ticking = held.tick_until_claiming(db, engine, clock)
+    cancelling = threading.Thread(target=engine.cancel_local, args=(run_id,))  # as the event reader does
+    cancelling.start()
+    cancelling.join(1)
+    assert not cancelling.is_alive(), "cancel_local waited on a claim"
+    held.proceed.set()
+    ticking.join(5)
+    assert engine.active_runs() == [run_id]
+    gate.release.set()
+    wait_until(lambda: finished(db, run_id), 10, "the run to finish", 0.02)
+
+
+def test_a_run_claimed_as_the_engine_stops_is_recorded_cancelled(
+    db: Database, engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    held = HeldClaim()
+    monkeypatch.setattr(scheduler, "claim_queued", held)
+    run_id, ticking = held.tick_until_claiming(db, engine, clock)
+    stopping = threading.Thread(target=engine.shutdown, kwargs={"timeout": 5})
+    stopping.start()
+    wait_until(engine._stop.is_set, 5, "the stop to begin", 0.01)
+    assert stopping.is_alive()  # it waits for the claim under way
+    held.proceed.set()
+    stopping.join(5)
+    ticking.join(5)
+    run = run_row(db, run_id)
+    assert run.status == "cancelled" and run.error == SHUTDOWN
+    assert engine.active_runs() == [] and setting_row(db, "task_gated").current_run_id is None
+
+
+@pytest.mark.parametrize("fields", [
+    {"reap_seconds": 0}, {"heartbeat_seconds": 0}, {"heartbeat_seconds": 5, "lease_seconds": 5},
+])
+def test_engine_settings_refuse_intervals_that_cannot_work(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        EngineSettings(**fields)
+
+
+def test_the_environment_sets_the_reap_and_lease_intervals(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CINEPHAGE_REAP_SECONDS", "1")
+    monkeypatch.setenv("CINEPHAGE_HEARTBEAT_SECONDS", "2")
+    monkeypatch.setenv("CINEPHAGE_LEASE_SECONDS", "6.5")
+    app = create_app({"TESTING": True})
+    try:
+        settings = runtime_of(app).engine.settings
+        assert (settings.reap_seconds, settings.heartbeat_seconds, settings.lease_seconds) == (1, 2, 6.5)
+    finally:
+        runtime_of(app).db.dispose()
+
+
 def test_every_transition_is_logged_as_an_event(db: Database, engine: Engine, gate: Gate, clock: FakeClock) -> None:
     gate.release.set()
     accepted = request_run(db, "task_gated", force=False, options={}, now=clock())
@@ -282,9 +366,7 @@ def test_every_transition_is_logged_as_an_event(db: Database, engine: Engine, ga
 
 
 def test_activity_counters_match_the_rows_across_flushes(db: Database, engine: Engine, clock: FakeClock) -> None:
-    from webapp.engine.context import ContextSettings
     from webapp.models import TaskActivityCount
-    from webapp.services.tasks import activity
 
     accepted = request_run(db, "task_gated", force=False, options={}, now=clock())
     with db.write() as session:
@@ -298,7 +380,8 @@ def test_activity_counters_match_the_rows_across_flushes(db: Database, engine: E
     with db.read() as session:
         kept = dict(session.execute(select(TaskActivityCount.status, TaskActivityCount.count)).all())
     assert kept == {"skipped": 4, "success": 2, "failed": 1}
-    assert activity(db, accepted.run_id, 1, 50, None).total == 7
-    assert activity(db, accepted.run_id, 1, 50, "success").total == 2
-    assert activity(db, accepted.run_id, 1, 50, "no_results").total == 0
-    assert activity(db, accepted.run_id, 1, 50, None, search="Movie 1").total == 1
+    activity = HistoryService(db, engine.registry).activity
+    assert activity(accepted.run_id, 1, 50, None).total == 7
+    assert activity(accepted.run_id, 1, 50, "success").total == 2
+    assert activity(accepted.run_id, 1, 50, "no_results").total == 0
+    assert activity(accepted.run_id, 1, 50, None, search="Movie 1").total == 1

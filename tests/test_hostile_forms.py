@@ -19,7 +19,6 @@ from builders import PASSWORD, csrf_of, task
 from webapp import ROOT
 from webapp.clock import now_utc
 from webapp.runtime import Runtime
-from webapp.services import tasks as service
 
 SUBTITLES = "task_missing_subtitles"
 HTML = {"Accept": "text/html"}
@@ -178,7 +177,7 @@ def test_the_check_fails_on_a_server_error(
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(service, "set_enabled", explode)
+    monkeypatch.setattr(runtime.tasks, "set_enabled", explode)
     token = ensure_logged_in(user)
     response = user.post(f"/tasks/{SUBTITLES}/enabled", data={"csrf_token": token, "enabled": "true"}, headers=HTML)
     with pytest.raises(AssertionError, match="500"):
@@ -218,7 +217,7 @@ def test_interval_form_still_takes_a_plain_number(user: FlaskClient, runtime: Ru
     token = ensure_logged_in(user)
     data = {"csrf_token": token, "interval": "0045", "unit": "minutes"}
     assert user.post(f"/tasks/{SUBTITLES}/interval", data=data).status_code == 303
-    assert (task(runtime, SUBTITLES)["interval"], task(runtime, SUBTITLES)["intervalUnit"]) == (45, "minutes")
+    assert (task(runtime, SUBTITLES).interval, task(runtime, SUBTITLES).interval_unit) == (45, "minutes")
 
 
 @pytest.mark.parametrize("path", ["/tasks/task_upgrade/history", "/tasks/task_upgrade/history/print",
@@ -233,7 +232,7 @@ def test_pager_pages_take_ascii_digits_only(user: FlaskClient, caplog: pytest.Lo
 
 
 def test_a_nul_in_a_run_id_or_a_search_is_a_4xx(user: FlaskClient, runtime: Runtime) -> None:  # noqa: F811
-    run_id = service.run_task(runtime.db, runtime.registry, "task_upgrade", force=False, options={}, now=now_utc()).run_id
+    run_id = runtime.tasks.run("task_upgrade", force=False, options={}, now=now_utc()).run_id
     for path, status in [("/runs/%00", 404), ("/runs/%00/print", 404), ("/runs/%00/activity.csv", 404),
                          (f"/runs/{run_id}?search=%00", 400), (f"/runs/{run_id}/print?search=a%00", 400),
                          (f"/runs/{run_id}/activity.csv?search=%00", 400)]:

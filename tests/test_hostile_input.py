@@ -16,7 +16,6 @@ from webapp.clock import now_utc
 from webapp.errors import ValidationError
 from webapp.parsing import MAX_JSON_DEPTH, whole_number
 from webapp.runtime import Runtime
-from webapp.services import tasks as service
 
 ROUTES = [
     ("post", "/api/tasks/{task}/run"), ("post", "/api/tasks/{task}/cancel"),
@@ -154,7 +153,7 @@ def test_whole_number_takes_exactly_the_ascii_numbers_in_range(raw: str) -> None
 
 def test_a_nul_in_an_id_or_a_search_is_a_4xx(api: FlaskClient, runtime: Runtime) -> None:
     """PostgreSQL cannot hold a NUL in text: a query with one failed, a 500 (found by the fuzz above)."""
-    run_id = service.run_task(runtime.db, runtime.registry, "task_upgrade", force=False, options={}, now=now_utc()).run_id
+    run_id = runtime.tasks.run("task_upgrade", force=False, options={}, now=now_utc()).run_id
     for path, status in [("/api/tasks/history/%00/activity", 404), ("/api/tasks/history/exec_%00/activity", 404),
                          (f"/api/tasks/history/{run_id}/activity?search=a%00", 400), ("/api/tasks/%00/run", 404)]:
         response = api.post(path) if path.endswith("/run") else api.get(path)

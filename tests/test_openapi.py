@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from webapp.clock import UNIT_MINUTES, now_utc
 from webapp.engine.context import RunContext
-from webapp.engine.runs import Outcome, claim_queued, finish_run
+from webapp.engine.runs import RunOutcome, claim_queued, finish_run
 from webapp.engine.context import append_activity
 from webapp.models import TaskEvent
 from webapp.runtime import Runtime
@@ -623,7 +623,7 @@ def test_cookie_session_without_csrf_token_matches(
     contract.call(anonymous, "put", "/api/tasks/task_upgrade/enabled", 200, headers=csrf, json={"enabled": False})
 
 
-def finish_a_run(runtime: Runtime, task_id: str, outcome: Outcome | None, titles: list[str | None]) -> str:
+def finish_a_run(runtime: Runtime, task_id: str, outcome: RunOutcome | None, titles: list[str | None]) -> str:
     """Starts the task's queued run through the engine's own functions, records activity, ends it."""
     claimed = claim_queued(runtime.db, task_id, "test-owner", now_utc, timedelta(seconds=60))
     assert claimed is not None
@@ -637,7 +637,7 @@ def finish_a_run(runtime: Runtime, task_id: str, outcome: Outcome | None, titles
             context.record(item, "search", "success", f"Found {item.title}", affected=True)
     context.flush(progress=True)
     if outcome is not None:
-        assert finish_run(runtime.db, claimed.run_id, Outcome(outcome.status, context.processed, context.affected,
+        assert finish_run(runtime.db, claimed.run_id, RunOutcome(outcome.status, context.processed, context.affected,
                                                               outcome.error), now_utc)
     return claimed.run_id
 
@@ -653,9 +653,9 @@ def test_history_and_activity_match(
         return c.call(a, "post", f"/api/tasks/{task}/run", 200, headers=key)["executionId"]
 
     queue()
-    completed = finish_a_run(runtime, task, Outcome("completed", 0, 0), ["Dune (2021)", "Alien (1979)", None])
+    completed = finish_a_run(runtime, task, RunOutcome("completed", 0, 0), ["Dune (2021)", "Alien (1979)", None])
     queue()
-    failed = finish_a_run(runtime, task, Outcome("failed", 0, 0, "Provider exploded"), ["Heat (1995)"])
+    failed = finish_a_run(runtime, task, RunOutcome("failed", 0, 0, "Provider exploded"), ["Heat (1995)"])
     queue()
     c.call(a, "post", f"/api/tasks/{task}/cancel", 200, headers=key)  # a cancelled run that never started
     queue()
@@ -709,15 +709,15 @@ def test_event_payloads_match_the_stream_schemas(
 ) -> None:
     c, a, task = contract, anonymous, "task_subtitle_upgrade"
     c.call(a, "post", f"/api/tasks/{task}/run", 200, headers=key)
-    finish_a_run(runtime, task, Outcome("completed", 0, 0), ["Dune (2021)", None])
+    finish_a_run(runtime, task, RunOutcome("completed", 0, 0), ["Dune (2021)", None])
     c.call(a, "post", f"/api/tasks/{task}/run", 200, headers=key)
-    finish_a_run(runtime, task, Outcome("failed", 0, 0, "Provider exploded"), ["Heat (1995)"])
+    finish_a_run(runtime, task, RunOutcome("failed", 0, 0, "Provider exploded"), ["Heat (1995)"])
     c.call(a, "post", f"/api/tasks/{task}/run", 200, headers=key)
     c.call(a, "post", f"/api/tasks/{task}/cancel", 200, headers=key)  # a queued run: cancelled at once
     c.call(a, "post", f"/api/tasks/{task}/run", 200, headers=key)
     running = finish_a_run(runtime, task, None, ["Alien (1979)"])
     c.call(a, "post", f"/api/tasks/{task}/cancel", 200, headers=key)  # a running run: asked to stop
-    assert finish_run(runtime.db, running, Outcome("cancelled", 1, 0), now_utc)
+    assert finish_run(runtime.db, running, RunOutcome("cancelled", 1, 0), now_utc)
     c.call(a, "put", f"/api/tasks/{task}/enabled", 200, headers=key, json={"enabled": False})
     c.call(a, "put", f"/api/tasks/{task}/interval", 200, headers=key, json={"interval": 2, "unit": "hours"})
 

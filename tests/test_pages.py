@@ -11,11 +11,11 @@ from flask.testing import FlaskClient
 
 from builders import csrf_of, read_until, task
 from webapp.clock import now_utc
-from webapp.pages.events import sse
+
 from webapp.engine.events import append_event
-from webapp.pages.views import relative, render_progress
+from webapp.pages.formatting import relative
+from webapp.pages.rows import Progress, render_progress, sse
 from webapp.runtime import Runtime
-from webapp.services import tasks as service
 
 CLEANUP = "task_history_cleanup"
 SUBTITLES = "task_missing_subtitles"
@@ -37,7 +37,7 @@ def test_the_list_shows_the_nine_tasks_with_their_controls(user: FlaskClient, ru
     response = user.get("/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert sorted(rows(html)) == sorted(t["id"] for t in service.list_tasks(runtime.db, runtime.registry))
+    assert sorted(rows(html)) == sorted(t.id for t in runtime.tasks.list())
     assert len(rows(html)) == 9
     assert 'sse-connect="/events/tasks"' in html and 'hx-ext="sse"' in html
     # settle:0ms: htmx then wires the swapped-in row at once, so an event right behind
@@ -67,14 +67,14 @@ def test_relative_times(delta: timedelta, text: str) -> None:
 def test_run_and_cancel_through_plain_forms(user: FlaskClient, token: str, runtime: Runtime) -> None:
     response = user.post(f"/tasks/{CLEANUP}/run", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == "/"
-    assert task(runtime, CLEANUP)["status"] == "queued"  # no engine runs in the test app
+    assert task(runtime, CLEANUP).status == "queued"  # no engine runs in the test app
     page = user.get("/").get_data(as_text=True)
     assert "Task queued for execution" in page
     assert f'action="/tasks/{CLEANUP}/cancel"' in page
 
     response = user.post(f"/tasks/{CLEANUP}/cancel", data={"csrf_token": token})
     assert response.status_code == 303
-    assert task(runtime, CLEANUP)["status"] == "idle"
+    assert task(runtime, CLEANUP).status == "idle"
     assert "Task cancellation requested" in user.get("/").get_data(as_text=True)
 
 
@@ -87,13 +87,13 @@ def test_cancel_of_an_idle_task_is_a_flashed_error(user: FlaskClient, token: str
 def test_enable_and_interval_through_plain_forms(user: FlaskClient, token: str, runtime: Runtime) -> None:
     response = user.post(f"/tasks/{CLEANUP}/enabled", data={"csrf_token": token, "enabled": "false"})
     assert response.status_code == 303
-    assert task(runtime, CLEANUP)["enabled"] is False and task(runtime, CLEANUP)["nextRunAt"] is None
+    assert task(runtime, CLEANUP).enabled is False and task(runtime, CLEANUP).next_run_at is None
     page = user.get("/").get_data(as_text=True)
     assert ">disabled<" in page
 
     response = user.post(f"/tasks/{SUBTITLES}/interval", data={"csrf_token": token, "interval": "3", "unit": "hours"})
     assert response.status_code == 303
-    assert (task(runtime, SUBTITLES)["interval"], task(runtime, SUBTITLES)["intervalUnit"]) == (3, "hours")
+    assert (task(runtime, SUBTITLES).interval, task(runtime, SUBTITLES).interval_unit) == (3, "hours")
     assert "now runs every 3 hours" in user.get("/").get_data(as_text=True)
 
 
@@ -122,10 +122,10 @@ def test_htmx_actions_answer_with_the_row_alone(user: FlaskClient, token: str, r
     # Run and cancel: the event stream brings the row (in order); the answer swaps nothing.
     response = user.post(f"/tasks/{CLEANUP}/run", data={"csrf_token": token}, headers=headers)
     assert response.status_code == 204 and response.data == b""
-    assert task(runtime, CLEANUP)["status"] == "queued"
+    assert task(runtime, CLEANUP).status == "queued"
     response = user.post(f"/tasks/{CLEANUP}/cancel", data={"csrf_token": token}, headers=headers)
     assert response.status_code == 204
-    assert task(runtime, CLEANUP)["status"] == "idle"
+    assert task(runtime, CLEANUP).status == "idle"
     html = user.post(f"/tasks/{CLEANUP}/cancel", data={"csrf_token": token}, headers=headers).get_data(as_text=True)
     assert rows(html) == [CLEANUP] and "<html" not in html
     assert re.search(r'role="alert">Task \S+ is not running<', html)
@@ -133,21 +133,21 @@ def test_htmx_actions_answer_with_the_row_alone(user: FlaskClient, token: str, r
     html = user.post(f"/tasks/{CLEANUP}/enabled", data={"csrf_token": token, "enabled": "false"},
                      headers=headers).get_data(as_text=True)
     assert rows(html) == [CLEANUP] and 'aria-pressed="false"' in html
-    assert task(runtime, CLEANUP)["enabled"] is False
+    assert task(runtime, CLEANUP).enabled is False
 
     html = user.post(f"/tasks/{CLEANUP}/interval", data={"csrf_token": token, "interval": "2", "unit": "days"},
                      headers=headers).get_data(as_text=True)
     assert rows(html) == [CLEANUP] and '<option value="days" selected>' in html
-    assert task(runtime, CLEANUP)["interval"] == 2
+    assert task(runtime, CLEANUP).interval == 2
 
 
 def test_posts_without_the_csrf_token_are_refused(user: FlaskClient, runtime: Runtime) -> None:
-    before = service.list_tasks(runtime.db, runtime.registry)
+    before = runtime.tasks.list()
     for action, data in (("run", {}), ("enabled", {"enabled": "false"}), ("interval", {"interval": "9", "unit": "days"})):
         assert user.post(f"/tasks/{CLEANUP}/{action}", data=data).status_code in (400, 403)
         bad = {**data, "csrf_token": "forged"}
         assert user.post(f"/tasks/{CLEANUP}/{action}", data=bad, headers={"HX-Request": "true"}).status_code in (400, 403)
-    assert service.list_tasks(runtime.db, runtime.registry) == before
+    assert runtime.tasks.list() == before
 
 
 def test_unknown_task_is_404(user: FlaskClient, token: str) -> None:
@@ -156,9 +156,9 @@ def test_unknown_task_is_404(user: FlaskClient, token: str) -> None:
 
 
 def test_progress_is_shown_and_titles_are_escaped(app: Flask, runtime: Runtime) -> None:
-    event = {"executionId": "run-1", "processed": 7, "total": 80, "currentItem": "<script>alert(1)</script> & co"}
+    progress = Progress(7, 80, "<script>alert(1)</script> & co")
     with app.test_request_context("/"):
-        html = render_progress(runtime, SUBTITLES, event)
+        html = render_progress(SUBTITLES, "Missing Subtitles", progress)
     assert f'sse-swap="progress-{SUBTITLES}"' in html
     assert '<progress max="80" value="7"' in html and "7 / 80" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html and "<script>" not in html
@@ -176,8 +176,7 @@ def test_the_event_stream_sends_rendered_rows(user: FlaskClient, runtime: Runtim
         assert response.status_code == 200 and response.mimetype == "text/event-stream"
         chunks = iter(response.response)
         assert read_until(chunks, ": connected").startswith("retry: ")
-        service.run_task(runtime.db, runtime.registry, CLEANUP, force=False, options={}, now=now_utc())
-        runtime.changed()
+        runtime.tasks.run(CLEANUP, force=False, options={}, now=now_utc())
         text = read_until(chunks, "</tr>")
         message = text[text.index(f"event: task-{CLEANUP}"):]
         lines = message[:message.index("\n\n")].split("\n")
@@ -187,7 +186,7 @@ def test_the_event_stream_sends_rendered_rows(user: FlaskClient, runtime: Runtim
         with runtime.db.write() as db_session:
             append_event(db_session, "task:progress", SUBTITLES, now_utc(), executionId="r", processed=3, total=9,
                          currentItem="Heat (1995)")
-        runtime.changed()
+        runtime.broker.notify()
         text = read_until(chunks, "Heat (1995)")
         assert f"event: progress-{SUBTITLES}\n" in text and 'data: <progress max="9" value="3"' in text.replace("  ", "")
     finally:
@@ -208,12 +207,12 @@ def test_a_reconnect_gets_every_row_again(user: FlaskClient, runtime: Runtime) -
 
 
 def test_a_page_that_fails_answers_an_html_error_without_details(
-    user: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    user: FlaskClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def explode(*_args: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(service, "list_tasks", explode)
+    monkeypatch.setattr(runtime.tasks, "derived", explode)
     response = user.get("/", headers={"Accept": "text/html"})
     assert response.status_code == 500 and response.mimetype == "text/html"
     body = response.get_data(as_text=True)
@@ -223,8 +222,8 @@ def test_a_page_that_fails_answers_an_html_error_without_details(
 def queue_and_cancel(runtime: Runtime, task_id: str, count: int) -> list[str]:
     ids = []
     for _ in range(count):
-        ids.append(service.run_task(runtime.db, runtime.registry, task_id, force=False, options={}, now=now_utc()).run_id)
-        service.cancel_task(runtime.db, runtime.registry, task_id, now_utc())
+        ids.append(runtime.tasks.run(task_id, force=False, options={}, now=now_utc()).run_id)
+        runtime.tasks.cancel(task_id, now_utc())
     return ids
 
 

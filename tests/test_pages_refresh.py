@@ -10,10 +10,9 @@ from flask.testing import FlaskClient
 
 from builders import read_until
 from webapp.clock import now_utc
-from webapp.pages import events
-from webapp.pages.views import parse_iso, relative
+from webapp.pages import rows
+from webapp.pages.formatting import relative
 from webapp.runtime import Runtime
-from webapp.services import tasks as service
 
 SUBTITLES = "task_missing_subtitles"
 
@@ -23,7 +22,7 @@ def test_every_row_is_re_sent_with_fresh_relative_times(
 ) -> None:
     app.config["ROW_REFRESH_SECONDS"] = 0.3
     later = now_utc() + timedelta(hours=2)
-    monkeypatch.setattr(events, "now_utc", lambda: later)
+    monkeypatch.setattr(rows, "now_utc", lambda: later)
     response = user.get("/events/tasks")  # a first connection: no rows until the timer fires
     try:
         chunks = iter(response.response)
@@ -33,9 +32,9 @@ def test_every_row_is_re_sent_with_fresh_relative_times(
     finally:
         response.close()
     messages = re.findall(r"((?:id: .*\n)?)event: (task-\w+)\n", text)
-    assert sorted(name for _, name in messages) == sorted(f"task-{t['id']}" for t in service.list_tasks(runtime.db, runtime.registry))
+    assert sorted(name for _, name in messages) == sorted(f"task-{t.id}" for t in runtime.tasks.list())
     assert all(head == "" for head, _ in messages)  # no id: the browser's Last-Event-ID stays put
-    next_run = parse_iso(service.get_task(runtime.db, runtime.registry, SUBTITLES)["nextRunAt"])
+    next_run = runtime.tasks.get(SUBTITLES).next_run_at
     assert next_run is not None
     row = text[text.index(f"event: task-{SUBTITLES}"):]
     assert f">{relative(next_run, later)}</time>" in row[:row.index("</tr>")]  # rendered at the stream's "now"

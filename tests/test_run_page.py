@@ -12,13 +12,14 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event, update
 
-from builders import T0, UPGRADE, add_run
+from builders import T0, UPGRADE, add_run, read_until
 from webapp.clock import now_utc
+from webapp.engine.events import append_event
 from webapp.errors import NotFound
 from webapp.models import TaskRun
 from webapp.pages.reports import csv_cell, server_time
 from webapp.runtime import Runtime
-from webapp.services import tasks as service
+from webapp.services.history import EXPORT_BATCH
 
 
 def shown_activity(html: str) -> list[str]:
@@ -109,14 +110,14 @@ def test_every_new_page_needs_login(client: FlaskClient, runtime: Runtime) -> No
 # --- live while it runs ---------------------------------------------------------------------------
 
 
-def test_a_running_run_listens_to_its_task_and_refreshes_page_one(user: FlaskClient, runtime: Runtime) -> None:
+def test_a_running_run_listens_to_its_own_events_and_refreshes_page_one(user: FlaskClient, runtime: Runtime) -> None:
     run_id = add_run(runtime.db, status="running", rows=60)
     html = user.get(f"/runs/{run_id}").get_data(as_text=True)
-    assert 'id="run-live" class="run-live" hx-ext="sse" sse-connect="/events/tasks"' in html
+    assert f'id="run-live" class="run-live" hx-ext="sse" sse-connect="/events/runs/{run_id}"' in html
     here = f'hx-get="/runs/{run_id}?page=1"'
-    progress = f'hx-trigger="sse:progress-{UPGRADE} throttle:1s"'
-    # The task's events refresh the summary at once, from an element no throttle holds back.
-    assert re.search(rf'id="run-summary"[^>]*{re.escape(here)} hx-trigger="sse:task-{UPGRADE}, htmx:sseOpen', html)
+    progress = 'hx-trigger="sse:progress throttle:1s"'
+    # The run's events refresh the summary at once, from an element no throttle holds back.
+    assert re.search(rf'id="run-summary"[^>]*{re.escape(here)} hx-trigger="sse:run, htmx:sseOpen', html)
     assert f'<span hidden {here} {progress} hx-target="#run-summary"' in html
     assert re.search(rf'id="run-activity"[^>]*{re.escape(here)} {progress} hx-target="this"', html)
     later = user.get(f"/runs/{run_id}?page=2&status=failed").get_data(as_text=True)
@@ -148,10 +149,31 @@ def test_htmx_asks_for_one_piece_and_an_ended_run_drops_the_stream(user: FlaskCl
 
 
 def test_a_queued_run_is_live_and_shown_queued(user: FlaskClient, runtime: Runtime) -> None:
-    run_id = service.run_task(runtime.db, runtime.registry, UPGRADE, force=True, options={}, now=now_utc()).run_id
+    run_id = runtime.tasks.run(UPGRADE, force=True, options={}, now=now_utc()).run_id
     html = user.get(f"/runs/{run_id}").get_data(as_text=True)
     assert 'data-run-status="queued"' in html and "sse-connect" in html
     assert "manual, forced" in html and "not yet" in html and "No activity yet." in html
+
+
+def test_the_run_stream_sends_its_own_run_events_only(user: FlaskClient, runtime: Runtime) -> None:
+    run_id, other = add_run(runtime.db, status="running"), add_run(runtime.db)
+    assert user.get("/events/runs/exec_nope").status_code == 404
+    response = user.get(f"/events/runs/{run_id}")
+    try:
+        chunks = iter(response.response)
+        read_until(chunks, ": connected")
+        with runtime.db.write() as session:
+            for execution in (other, run_id):
+                append_event(session, "task:progress", UPGRADE, now_utc(), executionId=execution, processed=1, total=2)
+            append_event(session, "task:updated", UPGRADE, now_utc(), enabled=False)
+            append_event(session, "task:cancelled", UPGRADE, now_utc(), executionId=run_id, status="cancelled")
+        runtime.broker.notify()
+        text = read_until(chunks, "event: run\n")
+        assert text.count("event: ") == 2 and text.index("event: progress\n") < text.index("event: run\n")
+        assert f"data: {run_id}\n" in text and other not in text
+    finally:
+        response.close()
+    assert runtime.broker.subscriber_count() == 0
 
 
 # --- history page links and print views -----------------------------------------------------------
@@ -269,30 +291,30 @@ def test_csv_cells(value: object, cell: object) -> None:
 
 def test_whole_table_reads_match_the_pages_across_batch_edges(runtime: Runtime) -> None:
     run_id = add_run(runtime.db, rows=23)
-    paged = [row for page in (1, 2, 3) for row in service.activity(runtime.db, run_id, page, 10, None).items]
-    assert list(service.all_activity(runtime.db, run_id, None, batch=5)) == paged
-    assert list(service.all_activity(runtime.db, run_id, None, batch=23)) == paged
-    skipped = service.activity(runtime.db, run_id, 1, 50, "skipped", "Item 1").items
-    assert list(service.all_activity(runtime.db, run_id, "skipped", "Item 1", batch=2)) == skipped
+    paged = [row for page in (1, 2, 3) for row in runtime.history.activity(run_id, page, 10, None).items]
+    assert list(runtime.history.all_activity(run_id, None, batch=5)) == paged
+    assert list(runtime.history.all_activity(run_id, None, batch=23)) == paged
+    skipped = runtime.history.activity(run_id, 1, 50, "skipped", "Item 1").items
+    assert list(runtime.history.all_activity(run_id, "skipped", "Item 1", batch=2)) == skipped
 
     same_moment = [add_run(runtime.db, created=T0 + timedelta(hours=1)) for _ in range(7)]  # ties on created_at
     paged_runs = [run for page in (1, 2, 3) for run in
-                  service.history(runtime.db, runtime.registry, UPGRADE, page, 3, None).items]
-    assert len(paged_runs) == 8 and {run["id"] for run in paged_runs[:7]} == set(same_moment)
-    assert list(service.all_history(runtime.db, runtime.registry, UPGRADE, None, batch=2)) == paged_runs
+                  runtime.history.runs(UPGRADE, page, 3, None).items]
+    assert len(paged_runs) == 8 and {run.id for run in paged_runs[:7]} == set(same_moment)
+    assert list(runtime.history.all_runs(UPGRADE, None, batch=2)) == paged_runs
 
 
 def test_whole_table_reads_check_their_run_or_task_at_once(runtime: Runtime) -> None:
     with pytest.raises(NotFound):
-        service.all_activity(runtime.db, "exec_nope", None)
+        runtime.history.all_activity("exec_nope", None)
     with pytest.raises(NotFound):
-        service.all_history(runtime.db, runtime.registry, "task_nope", None)
+        runtime.history.all_runs("task_nope", None)
 
 
 
 @pytest.mark.parametrize("path", ["/print", "/activity.csv"])
 def test_whole_tables_are_sent_while_they_are_read(user: FlaskClient, runtime: Runtime, path: str) -> None:
-    run_id = add_run(runtime.db, rows=3 * service.EXPORT_BATCH)
+    run_id = add_run(runtime.db, rows=3 * EXPORT_BATCH)
     batches: list[str] = []
 
     def count(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -310,4 +332,4 @@ def test_whole_tables_are_sent_while_they_are_read(user: FlaskClient, runtime: R
         event.remove(runtime.db.engine, "before_cursor_execute", count)
         response.close()
     assert len(batches) == 4  # three full batches, and the empty one that ends the table
-    assert (first + rest).count(b"Item ") == 3 * service.EXPORT_BATCH
+    assert (first + rest).count(b"Item ") == 3 * EXPORT_BATCH

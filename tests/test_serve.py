@@ -364,7 +364,8 @@ def test_restart_keeps_next_run_at(harness: Harness) -> None:
 
 def test_survivor_reaps_a_killed_process_run(harness: Harness) -> None:
     harness.seed()
-    env = harness.env(CINEPHAGE_ITEM_DELAY_MS=SLOW)
+    # A run of ~40 s: still under way however long B takes to start. B looks for dead runs every second.
+    env = harness.env(CINEPHAGE_ITEM_DELAY_MS="500", CINEPHAGE_REAP_SECONDS="1")
     a = harness.start(env, "a")
     run_id = start_run(a, SUBTITLES)  # only A is up: A holds the run
     wait_started(a, run_id)
@@ -374,11 +375,11 @@ def test_survivor_reaps_a_killed_process_run(harness: Harness) -> None:
     a.wait(5)  # reaped by us, so the pid is really gone (not a zombie)
     killed = time.monotonic()
 
-    entry = b.wait_run(run_id, FINISHED, timeout=20)
+    entry = b.wait_run(run_id, FINISHED, timeout=10)
     took = time.monotonic() - killed
     assert entry["status"] == "failed", entry
     assert "Interrupted" in (entry["error"] or ""), entry
-    assert took <= 15, f"reaped after {took:.1f} s"
+    assert took <= 6, f"reaped after {took:.1f} s"
     task = b.task(SUBTITLES)
     assert task["status"] != "running" and task["currentExecutionId"] is None, task
 

@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, db, errors_http, health, logs, pages, security, stream
     from .api import bp as api_bp
+    from .engine.context import ContextSettings
     from .engine.events import EventBroker
     from .engine.scheduler import Engine, EngineSettings
     from .providers import ProviderSet
@@ -39,7 +40,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     database = db.init_app(app)
     broker = EventBroker(database, poll_seconds=app.config["EVENT_POLL_SECONDS"])
     registry = build_registry(ProviderSet.empty())
-    settings = EngineSettings(workers=app.config["ENGINE_WORKERS"], item_delay_seconds=app.config["ITEM_DELAY_SECONDS"])
+    settings = EngineSettings(
+        workers=app.config["ENGINE_WORKERS"], lease_seconds=app.config["LEASE_SECONDS"],
+        heartbeat_seconds=app.config["HEARTBEAT_SECONDS"], reap_seconds=app.config["REAP_SECONDS"],
+        context=ContextSettings(item_delay_seconds=app.config["ITEM_DELAY_SECONDS"]),
+    )
     engine = Engine(database, registry, broker, settings)
     app.extensions["cinephage.runtime"] = Runtime(database, registry, broker, engine)
 

@@ -9,7 +9,6 @@ from . import migrate
 from .auth import api_keys, users
 from .clock import now_utc
 from .runtime import runtime_of
-from .services.tasks import ensure_task_rows
 
 log = logging.getLogger("cinephage.bootstrap")
 
@@ -19,7 +18,7 @@ def bootstrap(app: Flask) -> None:
     runtime = runtime_of(app)
     migrate.upgrade(runtime.db, app.config["DATA_DIR"])
     now = now_utc()
-    ensure_task_rows(runtime.db, runtime.registry, now)
+    runtime.tasks.ensure_rows(now)
     if app.config["API_KEY"]:
         if api_keys.ensure_key(runtime.db, app.config["API_KEY"], "CINEPHAGE_API_KEY", now):
             log.info("registered the API key from CINEPHAGE_API_KEY")

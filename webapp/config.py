@@ -58,6 +58,10 @@ def load(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "ENGINE_WORKERS": int(os.environ.get("CINEPHAGE_WORKERS", "4")),
         "ITEM_DELAY_SECONDS": int(os.environ.get("CINEPHAGE_ITEM_DELAY_MS", "0")) / 1000,
+        # Whole seconds: lease renewal and reaping run on ``schedule``, which counts in ints.
+        "HEARTBEAT_SECONDS": int(os.environ.get("CINEPHAGE_HEARTBEAT_SECONDS", "5")),
+        "LEASE_SECONDS": float(os.environ.get("CINEPHAGE_LEASE_SECONDS", "30")),
+        "REAP_SECONDS": int(os.environ.get("CINEPHAGE_REAP_SECONDS", "10")),
         "EVENT_POLL_SECONDS": float(os.environ.get("CINEPHAGE_EVENT_POLL_SECONDS", "0.5")),
         "STREAM_KEEPALIVE_SECONDS": float(os.environ.get("CINEPHAGE_STREAM_KEEPALIVE_SECONDS", "15")),
         "STREAM_RETRY_MS": 3000,

@@ -15,14 +15,13 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from webapp import create_app
 from webapp.clock import now_utc
 from webapp.db import Database
 from webapp.engine.context import append_activity
 from webapp.migrate import upgrade
 from webapp.models import TaskRun
-from webapp.providers import ProviderSet
-from webapp.services import tasks as service
-from webapp.tasks import build_registry
+from webapp.runtime import runtime_of
 
 RUNS, ROWS, TASK, BIG_RUN = 100_000, 2_000_000, "task_upgrade", "exec_00000000"
 
@@ -60,19 +59,20 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database(args.database_url or f"sqlite:///{Path(tmp) / 'scale.db'}")
-        upgrade(db, Path(tmp))
-        registry = build_registry(ProviderSet.empty())
-        service.ensure_task_rows(db, registry, now_utc())
-        fill(db)
-        timed("history, page 1 of 100k runs", lambda: service.history(db, registry, TASK, 1, 20, None))
-        timed("history, page 5,000 of 100k runs", lambda: service.history(db, registry, TASK, 5000, 20, None))
-        timed("history, status=failed (none)", lambda: service.history(db, registry, TASK, 1, 20, "failed"))
-        timed("activity, page 1 of 2M rows", lambda: service.activity(db, BIG_RUN, 1, 50, None))
-        timed("activity, status=success, page 1", lambda: service.activity(db, BIG_RUN, 1, 50, "success"))
-        timed("activity, page 40,000 of 2M rows", lambda: service.activity(db, BIG_RUN, 40000, 50, None))
-        timed("activity, search 'Movie 1999'", lambda: service.activity(db, BIG_RUN, 1, 50, None, "Movie 1999"))
-        db.dispose()
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'scale.db'}"
+        runtime = runtime_of(create_app({"DATABASE_URL": url, "DATA_DIR": Path(tmp)}))
+        upgrade(runtime.db, Path(tmp))
+        runtime.tasks.ensure_rows(now_utc())
+        fill(runtime.db)
+        runs, activity = runtime.history.runs, runtime.history.activity
+        timed("history, page 1 of 100k runs", lambda: runs(TASK, 1, 20, None))
+        timed("history, page 5,000 of 100k runs", lambda: runs(TASK, 5000, 20, None))
+        timed("history, status=failed (none)", lambda: runs(TASK, 1, 20, "failed"))
+        timed("activity, page 1 of 2M rows", lambda: activity(BIG_RUN, 1, 50, None))
+        timed("activity, status=success, page 1", lambda: activity(BIG_RUN, 1, 50, "success"))
+        timed("activity, page 40,000 of 2M rows", lambda: activity(BIG_RUN, 40000, 50, None))
+        timed("activity, search 'Movie 1999'", lambda: activity(BIG_RUN, 1, 50, None, "Movie 1999"))
+        runtime.db.dispose()
 
 
 if __name__ == "__main__":

@@ -4,11 +4,12 @@
 
 Builds a demo library of ``--items`` media items in a temporary SQLite file (or in a schema
 of its own on the PostgreSQL database ``--database-url`` names), runs Missing Subtitles once,
-then drives three routes through ``app.test_client()`` with an API key:
+then drives four routes through ``app.test_client()``, the API's with an API key:
 
-- ``GET /api/tasks`` (answered from the runtime's cache: the baseline of Flask's own cost),
+- ``GET /api/tasks`` (kept per change to any task: the baseline of Flask's own cost),
 - ``GET /api/tasks/task_missing_subtitles/history?limit=20``,
-- ``GET /api/tasks/history/<run>/activity?limit=50&page=20``.
+- ``GET /api/tasks/history/<run>/activity?limit=50&page=20``,
+- ``GET /``, the dashboard's task list, as a logged-in user.
 
 It prints the mean CPU milliseconds per request (this thread's CPU time, no profiler
 attached), then the top functions of each route by cumulative and by own time under cProfile.
@@ -32,6 +33,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from webapp import create_app
+from webapp.auth.users import create_user
 from webapp.bootstrap import bootstrap
 from webapp.clock import now_utc
 from webapp.engine.runs import request_run
@@ -88,6 +90,17 @@ def run_once(runtime: Runtime) -> str:
     return run.id
 
 
+def logged_in(app: Flask) -> FlaskClient:
+    """A client with a dashboard session (the API routes ignore it: they take the key)."""
+    create_user(runtime_of(app).db, "bench", "bench-password-1", now_utc())
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    answer = client.post("/login", data={"username": "bench", "password": "bench-password-1", "csrf_token": token})
+    assert answer.status_code in (302, 303), answer.status_code
+    return client
+
+
 def get(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code, response.get_data(as_text=True))
@@ -123,12 +136,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, database(args.database_url, Path(tmp)) as url:
         app, run_id = ready_app(url, Path(tmp) / "data", args.items)
-        client = app.test_client()
+        client = logged_in(app)
         client.environ_base["HTTP_X_API_KEY"] = API_KEY
         routes = {
             "tasks (baseline)": "/api/tasks",
             "history": f"/api/tasks/{TASK}/history?limit=20",
             "activity": f"/api/tasks/history/{run_id}/activity?limit=50&page=20",
+            "task list page": "/",
         }
         for path in routes.values():
             cpu_ms_per_request(client, path, 50)  # warm up: connections, compiled statements

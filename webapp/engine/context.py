@@ -26,7 +26,7 @@ from .runs import cancel_state
 T = TypeVar("T")
 
 
-class MediaItem(Protocol):
+class NamedItem(Protocol):
     """Anything a task handles that names a media item."""
 
     @property
@@ -45,12 +45,14 @@ class RunStopped(Exception):
         self.error = error
 
 
-@dataclass
+@dataclass(frozen=True)
 class ContextSettings:
+    """How every run batches its writes and checks for a stop; the engine hands its own to each run."""
+
     batch_size: int = 500
     flush_seconds: float = 0.5
     progress_seconds: float = 0.4
-    cancel_check_seconds: float = 0.2
+    cancel_check_seconds: float = 0.5  # how often a run asks the database; the event log is faster
     item_delay_seconds: float = 0.0  # a pause between items, to spare providers' rate limits
 
 
@@ -93,7 +95,7 @@ class RunContext:
         self.flush()
 
     def record(
-        self, item: MediaItem | None, action: str, status: str, message: str, *, affected: bool = False
+        self, item: NamedItem | None, action: str, status: str, message: str, *, affected: bool = False
     ) -> None:
         """One activity row for the item in hand; ``affected`` counts it as changed."""
         self._pending.append({

@@ -47,7 +47,9 @@ class ClaimedRun:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RunOutcome:
+    """How a run ended: its status, its counters and, if it did not complete, why."""
+
     status: str
     processed: int
     affected: int
@@ -141,7 +143,7 @@ def _start(session: Session, setting: TaskSetting, run_id: str, owner: str, now:
     return ClaimedRun(run_id, setting.id, run.force, options, now)
 
 
-def finish_run(db: Database, run_id: str, outcome: Outcome, clock: Clock) -> bool:
+def finish_run(db: Database, run_id: str, outcome: RunOutcome, clock: Clock) -> bool:
     """Records a run's end and frees its task; False if it had already been ended."""
     with db.write() as session:
         run = session.get(TaskRun, run_id)
@@ -151,7 +153,7 @@ def finish_run(db: Database, run_id: str, outcome: Outcome, clock: Clock) -> boo
         return _finish(session, setting, run, outcome, clock())
 
 
-def _finish(session: Session, setting: TaskSetting, run: TaskRun, outcome: Outcome, now: datetime) -> bool:
+def _finish(session: Session, setting: TaskSetting, run: TaskRun, outcome: RunOutcome, now: datetime) -> bool:
     start = run.started_at or run.created_at
     duration = max(0, int((now - start).total_seconds() * 1000))
     ended = cast(CursorResult[Any], session.execute(  # an UPDATE's result: it has a rowcount
@@ -190,7 +192,7 @@ def request_cancel(db: Database, task_id: str, now: datetime, reason: str | None
         if queued_id is not None:
             queued = session.get(TaskRun, queued_id)
             if queued is not None:
-                _finish(session, setting, queued, Outcome(RUN_CANCELLED, 0, 0, reason), now)
+                _finish(session, setting, queued, RunOutcome(RUN_CANCELLED, 0, 0, reason), now)
             setting.queued_run_id = None
         if setting.current_run_id is None:
             assert queued_id is not None  # one of the two was set (checked above)
@@ -244,5 +246,5 @@ def end_interrupted(db: Database, run_id: str, clock: Clock, error: str) -> bool
         if run is None or run.status != RUN_RUNNING:
             return False
         setting = locked_task(session, run.task_id)
-        outcome = Outcome(RUN_FAILED, run.items_processed, run.items_affected, error)
+        outcome = RunOutcome(RUN_FAILED, run.items_processed, run.items_affected, error)
         return _finish(session, setting, run, outcome, clock())

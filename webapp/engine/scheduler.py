@@ -17,20 +17,20 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import schedule
 from sqlalchemy import select
 
-from ..clock import now_utc
+from ..clock import Clock, now_utc
 from ..db import Database, is_process_alive
 from ..models import RUN_CANCELLED, RUN_COMPLETED, RUN_FAILED, TaskSetting
 from .context import ContextSettings, RunContext, RunStopped
 from .events import Event, EventBroker, trim_events
 from .registry import TaskDefinition, TaskRegistry
 from .runs import (
-    ClaimedRun, Outcome, claim_due, claim_queued, end_interrupted, extend_leases, finish_run, interrupted_runs,
+    ClaimedRun, RunOutcome, claim_due, claim_queued, end_interrupted, extend_leases, finish_run, interrupted_runs,
 )
 
 log = logging.getLogger("cinephage.engine")
@@ -38,18 +38,27 @@ log = logging.getLogger("cinephage.engine")
 INTERRUPTED = "Interrupted: the process running this task stopped before the run finished"
 SHUTDOWN = "Cancelled: the server shut down during the run"
 WAKING_EVENTS = {"task:queued", "task:updated", "task:completed", "task:error", "task:cancelled"}
+Claim = Callable[[Database, str, str, Clock, timedelta], ClaimedRun | None]  # ``claim_queued`` or ``claim_due``
 
 
-@dataclass
+@dataclass(frozen=True)
 class EngineSettings:
     workers: int = 4
     lease_seconds: float = 30.0
     heartbeat_seconds: int = 5  # whole seconds: housekeeping jobs run on ``schedule``, which counts in ints
     reap_seconds: int = 10
     max_sleep_seconds: float = 60.0
-    cancel_check_seconds: float = 0.5  # how often a run asks the database; the event log is faster
-    item_delay_seconds: float = 0.0
     event_retention: timedelta = timedelta(days=1)
+    context: ContextSettings = field(default_factory=ContextSettings)  # what every run is handed
+
+    def __post_init__(self) -> None:
+        if self.heartbeat_seconds < 1 or self.reap_seconds < 1:
+            raise ValueError("heartbeat_seconds and reap_seconds must be whole seconds of 1 or more")
+        if self.lease_seconds <= self.heartbeat_seconds:
+            raise ValueError(
+                f"lease_seconds ({self.lease_seconds}) must exceed heartbeat_seconds ({self.heartbeat_seconds}), "
+                "or other processes end runs that are still alive"
+            )
 
 
 @dataclass
@@ -75,6 +84,8 @@ class Engine:
         self.owner = f"{self.host}:{os.getpid()}:{secrets.token_hex(4)}"
         self._lock = threading.Lock()
         self._active: dict[str, ActiveRun] = {}
+        self._claiming = 0  # claims under way outside the lock; they count toward ``workers``
+        self._claims_settled = threading.Condition(self._lock)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="task-worker")
@@ -103,15 +114,14 @@ class Engine:
 
     def shutdown(self, timeout: float = 8.0) -> None:
         """Stops claiming, cancels this process's runs and records them before ``timeout``."""
+        deadline = time.monotonic() + timeout
         self._stop.set()
         self._wake.set()
-        with self._lock:
-            active = list(self._active.values())
+        active = self._runs_once_claims_settle(deadline)
         for run in active:
             if run.context is not None:
                 run.context.stop_reason = SHUTDOWN
                 run.context.local_cancel.set()
-        deadline = time.monotonic() + timeout
         for run in active:
             if run.future is not None:
                 try:
@@ -121,10 +131,21 @@ class Engine:
         for run in active:
             context = run.context
             processed, affected = (context.processed, context.affected) if context else (0, 0)
-            finish_run(self.db, run.claimed.run_id, Outcome(RUN_CANCELLED, processed, affected, SHUTDOWN), self.clock)
+            outcome = RunOutcome(RUN_CANCELLED, processed, affected, SHUTDOWN)
+            finish_run(self.db, run.claimed.run_id, outcome, self.clock)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for thread in self._threads:
             thread.join(timeout=2)
+
+    def _runs_once_claims_settle(self, deadline: float) -> list[ActiveRun]:
+        """This process's runs, once no claim is under way (or at ``deadline``).
+
+        A claim made as the stop began is either among them or recorded cancelled by
+        ``_claim_and_start`` itself; waiting here keeps the process up until it is.
+        """
+        with self._claims_settled:
+            self._claims_settled.wait_for(lambda: self._claiming == 0, max(0.0, deadline - time.monotonic()))
+            return list(self._active.values())
 
     # -- scheduling -------------------------------------------------------------
 
@@ -148,10 +169,10 @@ class Engine:
             if definition is None or self._stop.is_set():
                 continue
             if setting.current_run_id is None and setting.queued_run_id is not None:
-                self._try(definition, lambda: claim_queued(self.db, setting.id, self.owner, self.clock, self._lease))
+                self._claim_and_start(definition, claim_queued)
             elif setting.enabled and setting.current_run_id is None and setting.next_run_at is not None:
                 if setting.next_run_at <= now:
-                    self._try(definition, lambda: claim_due(self.db, setting.id, self.owner, self.clock, self._lease))
+                    self._claim_and_start(definition, claim_due)
                 else:
                     delay = min(delay, (setting.next_run_at - now).total_seconds())
         return max(delay, 0.0)
@@ -160,17 +181,44 @@ class Engine:
     def _lease(self) -> timedelta:
         return timedelta(seconds=self.settings.lease_seconds)
 
-    def _try(self, definition: TaskDefinition, claim: Callable[[], ClaimedRun | None]) -> None:
+    def _claim_and_start(self, definition: TaskDefinition, claim: Claim) -> None:
+        """Claims a run through the database and hands it to a worker, if a worker is free.
+
+        The claim may wait seconds for the database's lock, so only the worker slot is
+        reserved under ``_lock``: ``cancel_local``, on the event reader's thread that feeds
+        every stream, never waits on the database.
+        """
+        if not self._reserve_slot():
+            return  # a finishing run wakes the loop again
+        try:
+            claimed = claim(self.db, definition.id, self.owner, self.clock, self._lease)
+            if claimed is not None and not self._hand_to_worker(claimed, definition):
+                finish_run(self.db, claimed.run_id, RunOutcome(RUN_CANCELLED, 0, 0, SHUTDOWN), self.clock)
+        finally:
+            self._release_slot()
+
+    def _reserve_slot(self) -> bool:
         with self._lock:
-            if len(self._active) >= self.settings.workers:
-                return  # a finishing run wakes the loop again
-            claimed = claim()
-            if claimed is None:
-                return
+            if self._stop.is_set() or len(self._active) + self._claiming >= self.settings.workers:
+                return False
+            self._claiming += 1
+            return True
+
+    def _release_slot(self) -> None:
+        with self._claims_settled:
+            self._claiming -= 1
+            self._claims_settled.notify_all()
+
+    def _hand_to_worker(self, claimed: ClaimedRun, definition: TaskDefinition) -> bool:
+        """Submits the claimed run to a worker; False once the engine is stopping."""
+        with self._lock:
+            if self._stop.is_set():
+                return False
             active = ActiveRun(claimed)
-            self._active[claimed.run_id] = active
+            active.future = self._pool.submit(self.execute, active, definition)
+            self._active[claimed.run_id] = active  # before the run can end: its end takes the lock
         self.broker.notify()
-        active.future = self._pool.submit(self.execute, active, definition)
+        return True
 
     def _on_event(self, event: Event) -> None:
         if event.type == "task:cancelling":
@@ -186,10 +234,7 @@ class Engine:
         context = RunContext(
             db=self.db, run_id=claimed.run_id, task_id=claimed.task_id, force=claimed.force,
             options=claimed.options, clock=self.clock, deadline=time.monotonic() + definition.timeout_seconds,
-            settings=ContextSettings(
-                cancel_check_seconds=self.settings.cancel_check_seconds,
-                item_delay_seconds=self.settings.item_delay_seconds,
-            ),
+            settings=self.settings.context,
         )
         active.context = context
         if self._stop.is_set():
@@ -206,7 +251,7 @@ class Engine:
             self.broker.notify()
             self._wake.set()
 
-    def _outcome(self, definition: TaskDefinition, context: RunContext) -> Outcome:
+    def _outcome(self, definition: TaskDefinition, context: RunContext) -> RunOutcome:
         status, error = RUN_COMPLETED, None
         try:
             context.check_stop()
@@ -220,7 +265,7 @@ class Engine:
             context.flush()
         except Exception:
             log.exception("writing the last activity of %s failed", context.run_id)
-        return Outcome(status, context.processed, context.affected, error)
+        return RunOutcome(status, context.processed, context.affected, error)
 
     def cancel_local(self, run_id: str) -> None:
         """Stops a run of this process at once (the database flag reaches the others)."""

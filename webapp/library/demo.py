@@ -113,7 +113,7 @@ def _add_absent(
     added = 0
     for chunk in _chunks(rows):
         with db.write() as session:
-            present = _present(session, model, key, owners or key[:1], chunk)
+            present = _present_keys(session, model, key, owners or key[:1], chunk)
             fresh = [row for row in chunk if tuple(row[name] for name in key) not in present]
             if fresh and _is_unique(model, key):
                 insert_new(session, model, fresh, key)
@@ -123,7 +123,7 @@ def _add_absent(
     return added
 
 
-def _present(
+def _present_keys(
     session: Session, model: type[Any], key: Sequence[str], owners: Sequence[str], chunk: Sequence[Row]
 ) -> set[tuple[Any, ...]]:
     owned = (getattr(model, name).in_({row[name] for row in chunk if row[name] is not None}) for name in owners)
@@ -332,13 +332,13 @@ def _pending_rows(planned: Iterable[_Planned], item_ids: dict[Key, int], now: da
     for item in planned:
         qualities, cutoff = _qualities(item)
         if item.case == "pending":
-            yield _pending(item, item_ids, cutoff, 80, now - timedelta(minutes=30))
-            yield _pending(item, item_ids, qualities[qualities.index(cutoff) - 1], 60, now + timedelta(hours=6))
+            yield _pending_row(item, item_ids, cutoff, 80, now - timedelta(minutes=30))
+            yield _pending_row(item, item_ids, qualities[qualities.index(cutoff) - 1], 60, now + timedelta(hours=6))
         elif item.case == "imported":
-            yield _pending(item, item_ids, qualities[-1], 90, now + timedelta(hours=3))
+            yield _pending_row(item, item_ids, qualities[-1], 90, now + timedelta(hours=3))
 
 
-def _pending(item: _Planned, item_ids: dict[Key, int], quality: str, score: int, release_at: datetime) -> Row:
+def _pending_row(item: _Planned, item_ids: dict[Key, int], quality: str, score: int, release_at: datetime) -> Row:
     title = release_name(item.title, quality, item.number)
     return {
         **_owner(item, item_ids), "title": title, "quality": quality, "score": score, "indexer": "Demo Indexer",

@@ -85,7 +85,12 @@ class PendingItem(_AboutItem):
 
 
 @dataclass(frozen=True)
-class WantedLanguage:
+class MissingLanguage:
+    """A wanted language a file has no subtitle in, and the score a subtitle in it must reach.
+
+    Not the ``WantedLanguage`` row (the user's list of languages): this is one gap in one file.
+    """
+
     language: str
     min_score: int
 
@@ -110,10 +115,10 @@ class ImportItem(_AboutItem):
     entry_id: int
     file_id: int
     file_path: str
-    missing: tuple[WantedLanguage, ...]
+    missing: tuple[MissingLanguage, ...]
 
-    def need(self, wanted: WantedLanguage) -> SubtitleNeed:
-        return SubtitleNeed(self.item, self.file_id, self.file_path, wanted.language, wanted.min_score)
+    def need(self, missing: MissingLanguage) -> SubtitleNeed:
+        return SubtitleNeed(self.item, self.file_id, self.file_path, missing.language, missing.min_score)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,9 @@ def load_profiles(session: Session) -> dict[int, Profile]:
         if quality is not None:
             ranked[quality] = rank
     return {
-        pid: Profile(pid, p.name, ranks[pid], p.cutoff_quality, p.upgrades_allowed, p.min_upgrade_increment)
-        for pid, p in profiles.items()
+        profile_id: Profile(
+            profile_id, stored.name, ranks[profile_id], stored.cutoff_quality, stored.upgrades_allowed,
+            stored.min_upgrade_increment,
+        )
+        for profile_id, stored in profiles.items()
     }

@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session, aliased
 
 from ..models import (
     Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, ProfileQuality, QualityProfile, Series,
-    SubtitleFile,
+    SubtitleFile, WantedLanguage,
 )
-from ..models import WantedLanguage as WantedLanguageRow
 from .items import (
-    EPISODE, MOVIE, FiledItem, ImportItem, MediaItem, PendingItem, SeriesItem, SubtitleNeed, WantedItem,
-    WantedLanguage,
+    EPISODE, MOVIE, FiledItem, ImportItem, MediaItem, MissingLanguage, PendingItem, SeriesItem, SubtitleNeed,
+    WantedItem,
 )
 
 BEST_SUBTITLE_SCORE = 100
@@ -164,7 +163,7 @@ def _file_columns() -> tuple[ColumnElement[Any], ...]:
     return MediaFile.id.label("file_id"), MediaFile.path.label("file_path")
 
 
-def _item(row: Row[*tuple[Any, ...]]) -> MediaItem:
+def _media_item(row: Row[*tuple[Any, ...]]) -> MediaItem:
     return MediaItem(
         kind=row.kind, id=row.id, name=row.name, profile_id=row.profile_id, year=row.year, tmdb_id=row.tmdb_id,
         series_id=row.series_id, season=row.season, episode=row.episode,
@@ -203,7 +202,7 @@ def missing_items(
     """Monitored movies and aired monitored episodes (of monitored series) that have no file."""
     parts = [_wanted(kind, today, searched_before) for kind in KINDS]
     rows = _select_union(session, parts, _wanted_order, limit=limit)
-    return [WantedItem(_item(row), row.season_size) for row in rows]
+    return [WantedItem(_media_item(row), row.season_size) for row in rows]
 
 
 def newly_aired_episodes(
@@ -212,7 +211,7 @@ def newly_aired_episodes(
     """Wanted episodes that aired, or were added, since ``since``."""
     recent = or_(Episode.air_date >= since.date(), Episode.added_at >= since)
     rows = _select_union(session, [_wanted(EPISODES, today, searched_before, recent)], _wanted_order, limit=limit)
-    return [WantedItem(_item(row), row.season_size) for row in rows]
+    return [WantedItem(_media_item(row), row.season_size) for row in rows]
 
 
 def _filed(kind: _Kind, target: ColumnElement[Any], searched_before: datetime | None) -> Select[Any]:
@@ -232,7 +231,7 @@ def _below_target(
         where=lambda c: (c.file_rank < c.target_rank,),
         limit=limit,
     )
-    return [FiledItem(_item(row), row.file_rank, row.target_rank) for row in rows]
+    return [FiledItem(_media_item(row), row.file_rank, row.target_rank) for row in rows]
 
 
 def cutoff_unmet_items(
@@ -269,20 +268,20 @@ def pending_releases(session: Session, *, now: datetime, limit: int | None = Non
         where=lambda c: (or_(c.release_at <= now, c.file_rank >= c.cutoff_rank),),
         limit=limit,
     )
-    return [_pending(row) for row in rows]
+    return [_pending_item(row) for row in rows]
 
 
-def _pending(row: Row[*tuple[Any, ...]]) -> PendingItem:
+def _pending_item(row: Row[*tuple[Any, ...]]) -> PendingItem:
     satisfied = row.file_rank is not None and row.cutoff_rank is not None and row.file_rank >= row.cutoff_rank
     return PendingItem(
-        _item(row), row.release_id, row.release_title, row.quality, row.score, row.indexer, row.download_url,
+        _media_item(row), row.release_id, row.release_title, row.quality, row.score, row.indexer, row.download_url,
         row.release_at, satisfied,
     )
 
 
 def _lacks_subtitle() -> ColumnElement[bool]:
     return ~exists().where(
-        SubtitleFile.media_file_id == MediaFile.id, SubtitleFile.language == WantedLanguageRow.language
+        SubtitleFile.media_file_id == MediaFile.id, SubtitleFile.language == WantedLanguage.language
     )
 
 
@@ -291,14 +290,14 @@ def missing_subtitles(
 ) -> list[SubtitleNeed]:
     """One row per media file and wanted language it has no subtitle in."""
     parts = [
-        kind.select(*_file_columns(), WantedLanguageRow.language, WantedLanguageRow.min_score)
+        kind.select(*_file_columns(), WantedLanguage.language, WantedLanguage.min_score)
         .join(MediaFile, kind.file_owner == kind.item_id)
-        .join(WantedLanguageRow, true())
+        .join(WantedLanguage, true())
         .where(_lacks_subtitle(), _not_searched_since(MediaFile.subtitles_searched_at, searched_before))
         for kind in KINDS
     ]
     rows = _select_union(session, parts, order=lambda c: (c.file_id, c.language), limit=limit)
-    return [SubtitleNeed(_item(row), row.file_id, row.file_path, row.language, row.min_score) for row in rows]
+    return [SubtitleNeed(_media_item(row), row.file_id, row.file_path, row.language, row.min_score) for row in rows]
 
 
 def upgradable_subtitles(
@@ -307,12 +306,12 @@ def upgradable_subtitles(
     """Subtitles in a wanted language that score below the best score."""
     parts = [
         kind.select(
-            *_file_columns(), SubtitleFile.language.label("language"), WantedLanguageRow.min_score,
+            *_file_columns(), SubtitleFile.language.label("language"), WantedLanguage.min_score,
             SubtitleFile.score.label("current_score"),
         )
         .join(MediaFile, kind.file_owner == kind.item_id)
         .join(SubtitleFile, SubtitleFile.media_file_id == MediaFile.id)
-        .join(WantedLanguageRow, WantedLanguageRow.language == SubtitleFile.language)
+        .join(WantedLanguage, WantedLanguage.language == SubtitleFile.language)
         .where(
             SubtitleFile.score < BEST_SUBTITLE_SCORE,
             _not_searched_since(MediaFile.subtitles_searched_at, searched_before),
@@ -321,7 +320,7 @@ def upgradable_subtitles(
     ]
     rows = _select_union(session, parts, order=lambda c: (c.current_score, c.file_id, c.language), limit=limit)
     return [
-        SubtitleNeed(_item(row), row.file_id, row.file_path, row.language, row.min_score, row.current_score)
+        SubtitleNeed(_media_item(row), row.file_id, row.file_path, row.language, row.min_score, row.current_score)
         for row in rows
     ]
 
@@ -338,11 +337,11 @@ def import_queue(session: Session, *, limit: int | None = None) -> list[ImportIt
     parts = [
         kind.select(
             entries.c.id.label("entry_id"), entries.c.queued_at, *_file_columns(),
-            WantedLanguageRow.language, WantedLanguageRow.min_score,
+            WantedLanguage.language, WantedLanguage.min_score,
         )
         .join(MediaFile, kind.file_owner == kind.item_id)
         .join(entries, entries.c.media_file_id == MediaFile.id)
-        .outerjoin(WantedLanguageRow, _lacks_subtitle())
+        .outerjoin(WantedLanguage, _lacks_subtitle())
         for kind in KINDS
     ]
     rows = _select_union(session, parts, order=lambda c: (c.queued_at, c.entry_id, c.language))
@@ -350,13 +349,13 @@ def import_queue(session: Session, *, limit: int | None = None) -> list[ImportIt
 
 
 def _group_imports(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[ImportItem]:
-    grouped: dict[int, tuple[Row[*tuple[Any, ...]], list[WantedLanguage]]] = {}
+    grouped: dict[int, tuple[Row[*tuple[Any, ...]], list[MissingLanguage]]] = {}
     for row in rows:
         _, missing = grouped.setdefault(row.entry_id, (row, []))
         if row.language is not None:
-            missing.append(WantedLanguage(row.language, row.min_score))
+            missing.append(MissingLanguage(row.language, row.min_score))
     return [
-        ImportItem(_item(row), row.entry_id, row.file_id, row.file_path, tuple(missing))
+        ImportItem(_media_item(row), row.entry_id, row.file_id, row.file_path, tuple(missing))
         for row, missing in grouped.values()
     ]
 

@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.record_once
+def _init(state: BlueprintSetupState) -> None:
+    from .rows import init_app
+
+    init_app(state.app)
+
 
 from . import events, reports, routes, runs, settings  # noqa: E402,F401  (they register their views on ``bp``)

@@ -11,7 +11,7 @@ from flask import abort
 
 from ..errors import AppError, NotFound
 from ..parsing import query_choice, query_int, query_text
-from ..services import tasks as service
+from ..services.history import ACTIVITY_STATUSES, HISTORY_STATUSES
 
 MAX_PAGE = 999_999_999
 
@@ -48,12 +48,12 @@ class ActivityQuery(_Query):
 
 
 def history_query() -> HistoryQuery:
-    return HistoryQuery(query_int("page", 1, 1, MAX_PAGE), query_choice("status", service.HISTORY_STATUSES))
+    return HistoryQuery(query_int("page", 1, 1, MAX_PAGE), query_choice("status", HISTORY_STATUSES))
 
 
 def activity_query() -> ActivityQuery:
     return ActivityQuery(
-        query_int("page", 1, 1, MAX_PAGE), query_choice("status", service.ACTIVITY_STATUSES), query_text("search"),
+        query_int("page", 1, 1, MAX_PAGE), query_choice("status", ACTIVITY_STATUSES), query_text("search"),
     )
 
 

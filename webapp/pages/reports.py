@@ -12,9 +12,9 @@ from flask import stream_template, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from ..api.wire import activity_json, run_json  # the exports' columns are the API's fields
 from ..clock import now_utc
 from ..runtime import get_runtime
-from ..services import tasks as service
 from . import bp
 from .queries import activity_query, history_query, page_errors
 
@@ -33,9 +33,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def history_print(task_id: str) -> Response:
     runtime = get_runtime()
     with page_errors():
-        task = service.get_task(runtime.db, runtime.registry, task_id)
+        task = runtime.tasks.get(task_id)
         query = history_query()
-        runs = service.all_history(runtime.db, runtime.registry, task_id, query.status)
+        runs = runtime.history.all_runs(task_id, query.status)
     return _streamed_page(
         "history_print.html", task=task, query=query, runs=runs,
         back=url_for("pages.history", task_id=task_id, **query.args(page=None)),
@@ -48,10 +48,10 @@ def history_print(task_id: str) -> Response:
 def run_print(run_id: str) -> Response:
     runtime = get_runtime()
     with page_errors():
-        run = service.get_run(runtime.db, run_id)
-        task = service.get_task(runtime.db, runtime.registry, run["taskId"])
+        run = runtime.history.run(run_id)
+        task = runtime.tasks.get(run.task_id)
         query = activity_query()
-        rows = service.all_activity(runtime.db, run_id, query.status, query.search)
+        rows = runtime.history.all_activity(run_id, query.status, query.search)
     filters = query.args(page=None)
     return _streamed_page(
         "run_print.html", run=run, task=task, query=query, rows=rows,
@@ -66,9 +66,9 @@ def history_csv(task_id: str) -> Response:
     runtime = get_runtime()
     with page_errors():
         query = history_query()
-        runs = service.all_history(runtime.db, runtime.registry, task_id, query.status)
+        runs = runtime.history.all_runs(task_id, query.status)
     name = "-".join(filter(None, (task_id, "history", query.status, _stamp(now_utc()))))
-    return _csv_download(f"{name}.csv", HISTORY_COLUMNS, runs)
+    return _csv_download(f"{name}.csv", HISTORY_COLUMNS, map(run_json, runs))
 
 
 @bp.get("/runs/<run_id>/activity.csv")
@@ -77,9 +77,9 @@ def activity_csv(run_id: str) -> Response:
     runtime = get_runtime()
     with page_errors():
         query = activity_query()
-        rows = service.all_activity(runtime.db, run_id, query.status, query.search)
+        rows = runtime.history.all_activity(run_id, query.status, query.search)
     name = "-".join(filter(None, (run_id, "activity", query.status, _stamp(now_utc()))))
-    return _csv_download(f"{name}.csv", ACTIVITY_COLUMNS, rows)
+    return _csv_download(f"{name}.csv", ACTIVITY_COLUMNS, map(activity_json, rows))
 
 
 def server_time(moment: datetime, zone: tzinfo | None = None) -> str | None:

@@ -6,33 +6,35 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import login_required
+from flask_wtf.csrf import generate_csrf
 from htmx_flask import request
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from ..clock import UNIT_MINUTES, now_utc
+from ..clock import UNIT_MINUTES, iso, now_utc
 from ..errors import AppError, NotFound
 from ..parsing import whole_number
 from ..runtime import Runtime, get_runtime
-from ..services import tasks as service
+from ..services.history import HISTORY_STATUSES
 from . import bp
+from .formatting import absolute, duration, relative
 from .queries import history_query, page_errors
-from .views import absolute, duration, parse_iso, progress_of, relative, render_row
+from .rows import render_row, shared_rows
 
 HISTORY_PAGE_SIZE = 25
 
 
 @bp.app_context_processor
 def _time_helpers() -> dict[str, Any]:
-    return {"parse_iso": parse_iso, "relative": relative, "absolute": absolute, "duration": duration}
+    return {"iso": iso, "relative": relative, "absolute": absolute, "duration": duration}
 
 
 @bp.get("/")
 @login_required
 def index() -> str:
-    runtime = get_runtime()
-    tasks = service.list_tasks(runtime.db, runtime.registry)
-    progress = {task["id"]: progress_of(runtime, task) for task in tasks}
-    return render_template("index.html", tasks=tasks, progress_by_id=progress, units=tuple(UNIT_MINUTES), now=now_utc())
+    rows = shared_rows()
+    html = rows.every_row(get_runtime()).html.replace(rows.slot, generate_csrf())
+    return render_template("index.html", rows=Markup(html))
 
 
 @bp.get("/favicon.ico")
@@ -41,7 +43,7 @@ def favicon() -> Response:
     return Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
 
 
-def _act(task_id: str, action: Callable[[Runtime], str], *, streamed: bool = False) -> Response | str:
+def _task_action(task_id: str, action: Callable[[Runtime], str], *, streamed: bool = False) -> Response | str:
     """Runs one action; answers htmx with the row, anything else with a flash and a 303 to ``/``.
 
     ``streamed``: the action starts a change the engine carries on with (run, cancel). Its
@@ -51,20 +53,18 @@ def _act(task_id: str, action: Callable[[Runtime], str], *, streamed: bool = Fal
     """
     runtime = get_runtime()
     try:
-        service.definition_of(runtime.registry, task_id)
+        runtime.tasks.definition(task_id)
     except NotFound:
         abort(404)
     error = None
     try:
         message = action(runtime)
-        runtime.changed()
     except AppError as failure:
         error = message = failure.message
     if request.htmx and streamed and error is None:
         return Response(status=204)
     if request.htmx:
-        task = service.get_task(runtime.db, runtime.registry, task_id)
-        return render_row(runtime, task, now_utc(), error=error)
+        return render_row(runtime, runtime.tasks.get(task_id), now_utc(), error=error)
     flash(message, "error" if error else "info")
     return redirect(url_for("pages.index"), 303)
 
@@ -73,19 +73,17 @@ def _act(task_id: str, action: Callable[[Runtime], str], *, streamed: bool = Fal
 @login_required
 def run(task_id: str) -> Response | str:
     def action(runtime: Runtime) -> str:
-        accepted = service.run_task(runtime.db, runtime.registry, task_id, force=False, options={}, now=now_utc())
-        return accepted.message
-    return _act(task_id, action, streamed=True)
+        return runtime.tasks.run(task_id, force=False, options={}, now=now_utc()).message
+    return _task_action(task_id, action, streamed=True)
 
 
 @bp.post("/tasks/<task_id>/cancel")
 @login_required
 def cancel(task_id: str) -> Response | str:
     def action(runtime: Runtime) -> str:
-        run_id = service.cancel_task(runtime.db, runtime.registry, task_id, now_utc())
-        runtime.engine.cancel_local(run_id)
+        runtime.tasks.cancel(task_id, now_utc())
         return "Task cancellation requested"
-    return _act(task_id, action, streamed=True)
+    return _task_action(task_id, action, streamed=True)
 
 
 @bp.post("/tasks/<task_id>/enabled")
@@ -96,9 +94,9 @@ def enabled(task_id: str) -> Response | str:
     def action(runtime: Runtime) -> str:
         if value not in ("true", "false"):
             raise AppError("Choose enabled or disabled")
-        task = service.set_enabled(runtime.db, runtime.registry, task_id, value == "true", now_utc())
-        return f"{task['name']} {'enabled' if task['enabled'] else 'disabled'}"
-    return _act(task_id, action)
+        task = runtime.tasks.set_enabled(task_id, value == "true", now_utc())
+        return f"{task.name} {'enabled' if task.enabled else 'disabled'}"
+    return _task_action(task_id, action)
 
 
 @bp.post("/tasks/<task_id>/interval")
@@ -108,13 +106,13 @@ def interval(task_id: str) -> Response | str:
 
     def action(runtime: Runtime) -> str:
         # The widest bounds (in minutes) any unit allows; the service checks the task's own per unit.
-        maximum = service.definition_of(runtime.registry, task_id).max_interval
+        maximum = runtime.tasks.definition(task_id).max_interval
         number = whole_number(raw, "interval", 1, maximum)
         if unit not in UNIT_MINUTES:
             raise AppError("Unit must be minutes, hours or days")
-        task = service.set_interval(runtime.db, runtime.registry, task_id, number, unit, now_utc())
-        return f"{task['name']} now runs every {task['interval']} {task['intervalUnit']}"
-    return _act(task_id, action)
+        task = runtime.tasks.set_interval(task_id, number, unit, now_utc())
+        return f"{task.name} now runs every {task.interval} {task.interval_unit}"
+    return _task_action(task_id, action)
 
 
 @bp.get("/tasks/<task_id>/history")
@@ -123,9 +121,7 @@ def history(task_id: str) -> str:
     """A task's runs, newest first, a page at a time, optionally of one status."""
     runtime = get_runtime()
     with page_errors():
-        task = service.get_task(runtime.db, runtime.registry, task_id)
+        task = runtime.tasks.get(task_id)
         query = history_query()
-    runs = service.history(runtime.db, runtime.registry, task_id, query.page, HISTORY_PAGE_SIZE, query.status)
-    return render_template(
-        "history.html", task=task, runs=runs, query=query, statuses=service.HISTORY_STATUSES, now=now_utc(),
-    )
+    runs = runtime.history.runs(task_id, query.page, HISTORY_PAGE_SIZE, query.status)
+    return render_template("history.html", task=task, runs=runs, query=query, statuses=HISTORY_STATUSES, now=now_utc())

@@ -1,6 +1,6 @@
 """``/runs/<id>``: one run's summary and its activity, paged and filtered; live while it runs.
 
-While the run is going the page listens to ``/events/tasks``: each event of its task
+While the run is going the page listens to ``/events/runs/<id>``: each event of the run
 (progress at most once a second) makes the summary, and on the first page the activity
 table, fetch itself again. An htmx request for the page's own URL answers the piece its
 ``HX-Target`` names, alone. Once the run has ended, the summary's answer replaces the whole
@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from ..clock import now_utc
 from ..runtime import get_runtime
-from ..services import tasks as service
+from ..services.history import ACTIVITY_STATUSES
 from . import bp
 from .queries import activity_query, page_errors
 
@@ -31,17 +31,18 @@ PIECES = {"run-summary": "_run_summary.html", "run-activity": "_run_activity.htm
 def run_page(run_id: str) -> Response | str:
     runtime = get_runtime()
     with page_errors():
-        run = service.get_run(runtime.db, run_id)
+        run = runtime.history.run(run_id)
         query = activity_query()
-        task = service.get_task(runtime.db, runtime.registry, run["taskId"])
-    live = run["status"] == "running"
+        task = runtime.tasks.get(run.task_id)
+    live = run.status == "running"
     template = _template(live)
     context: dict[str, Any] = {
-        "run": run, "task": task, "query": query, "live": live, "statuses": service.ACTIVITY_STATUSES, "now": now_utc(),
+        "run": run, "task": task, "query": query, "live": live, "statuses": ACTIVITY_STATUSES, "now": now_utc(),
     }
     if template != "_run_summary.html":  # the summary, refreshed most often, shows no activity
-        context["activity"] = service.activity(runtime.db, run_id, query.page, ACTIVITY_PAGE_SIZE, query.status,
-                                               query.search)
+        context["activity"] = runtime.history.activity(
+            run_id, query.page, ACTIVITY_PAGE_SIZE, query.status, query.search
+        )
     html = render_template(template, **context)
     if template == "_run_live.html":
         response: Response = make_response(html, retarget="#run-live", reswap="outerHTML")  # htmx_flask is untyped

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from .. import auth
 from ..auth import api_keys, sessions, users
 from ..auth.throttle import TooManyAttempts
-from ..clock import iso, now_utc
+from ..clock import now_utc
 from ..db import get_db
 from ..errors import AppError, ValidationError
 from . import bp
@@ -33,7 +33,7 @@ def _render(status: int = 200, **context: Any) -> Response:
     template = "_api_keys.html" if request.htmx else "settings.html"
     context.setdefault("name", "")
     context.setdefault("min_password_length", users.MIN_PASSWORD_LENGTH)
-    html = render_template(template, keys=api_keys.list_keys(get_db()), now=now_utc(), iso=iso, **context)
+    html = render_template(template, keys=api_keys.list_keys(get_db()), now=now_utc(), **context)
     return Response(html, status=status, headers=NO_STORE, mimetype="text/html")
 
 

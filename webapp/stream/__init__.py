@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from ..auth import credential_check, require_api_auth
 from ..clock import iso, now_utc
 from ..db import Database
-from ..engine.events import EventBroker, Subscription, events_after
+from ..engine.events import Event, EventBroker, Subscription, events_after
 from ..errors import AppError
 from ..models import TaskEvent
 from ..runtime import Runtime, get_runtime
@@ -106,18 +106,34 @@ def _events(
         sent = position
         if last_id is not None:
             sent = yield from _replay(db, last_id, position)
-        pulse = Pulse(keepalive)
-        for event in broker.follow(subscription, LIVENESS_SECONDS):
-            if not holds():
-                return
-            if event is None:
-                yield pulse.quiet()
-            elif event.id > sent:
-                sent = event.id
-                pulse.sent()
-                yield event.as_sse()
+
+        def unsent(event: Event) -> str | None:
+            nonlocal sent
+            if event.id <= sent:
+                return None
+            sent = event.id
+            return event.as_sse()
+        yield from live_messages(broker, subscription, holds, keepalive, unsent)
     finally:
         broker.unsubscribe(subscription)
+
+
+def live_messages(
+    broker: EventBroker, subscription: Subscription, holds: Callable[[], bool], keepalive: float,
+    message: Callable[[Event], str | None],
+) -> Iterator[str]:
+    """``message(event)`` for each event of the live queue it shows (None: not shown), the
+    pulse otherwise; ends when the stream's credential no longer ``holds()``."""
+    pulse = Pulse(keepalive)
+    for event in broker.follow(subscription, LIVENESS_SECONDS):
+        if not holds():
+            return
+        text = None if event is None else message(event)
+        if text is None:
+            yield pulse.quiet()
+        else:
+            pulse.sent()
+            yield text
 
 
 def _replay(db: Database, last_id: int, position: int) -> Generator[str, None, int]:

@@ -9,8 +9,8 @@ from . import monitoring, subtitles, system
 def build_registry(providers: ProviderSet) -> TaskRegistry:
     """Every built-in task, in the order the task list shows them, using these providers."""
     registry = TaskRegistry()
-    monitoring.register(registry, providers)
-    subtitles.register(registry, providers)
+    monitoring.TASKS.register(registry, providers)
+    subtitles.TASKS.register(registry, providers)
     system.register(registry)
     return registry
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from ..engine.context import MediaItem, RunContext
+from ..engine.context import NamedItem, RunContext
 from ..engine.registry import OptionSpec, TaskDefinition, TaskRegistry
 from ..providers import ProviderSet
 
@@ -19,8 +19,11 @@ LIMIT_OPTION = {"limit": OptionSpec(1, 100_000, "Process at most this many items
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What became of one item, as its activity row will say; ``affected`` when it changed something."""
+class ItemOutcome:
+    """What became of one item, as its activity row will say; ``affected`` when it changed something.
+
+    One per item a run handles; how the whole run ended is the engine's business, not this.
+    """
 
     action: str
     status: str
@@ -28,22 +31,52 @@ class Outcome:
     affected: bool = False
 
 
-# id, name, description, body taking the providers, default interval, minimum interval (minutes)
-SearchTask = tuple[str, str, str, Callable[[ProviderSet, RunContext], None], int, int]
+SearchBody = Callable[[ProviderSet, RunContext], None]
 
 
-def register_searching(
-    registry: TaskRegistry, providers: ProviderSet, task_type: str, tasks: tuple[SearchTask, ...]
-) -> None:
-    """Adds tasks whose bodies work through the providers, in the order given, each taking ``limit``."""
-    for task_id, name, description, body, interval, minimum in tasks:
-        registry.add(TaskDefinition(
-            id=task_id, name=name, description=description, type=task_type, default_interval=interval,
-            min_interval=minimum, body=partial(body, providers), options=dict(LIMIT_OPTION),
-        ))
+@dataclass(frozen=True)
+class SearchTask:
+    """A task whose body works through the providers; intervals in minutes."""
+
+    id: str
+    name: str
+    description: str
+    default_interval: int
+    min_interval: int
+    body: SearchBody
 
 
-def record(ctx: RunContext, item: MediaItem | None, outcome: Outcome) -> None:
+class SearchTasks:
+    """One module's search tasks, each declared on its body, listed in the order declared.
+
+    A body takes the providers first, so that one module-level function serves any
+    provider set: ``register`` binds them. Every such task takes the ``limit`` option.
+    """
+
+    def __init__(self, task_type: str) -> None:
+        self.type = task_type
+        self.tasks: list[SearchTask] = []
+
+    def task(
+        self, *, id: str, name: str, description: str, default_interval: int, min_interval: int,  # noqa: A002
+    ) -> Callable[[SearchBody], SearchBody]:
+        """Decorator: the function below is this task's body."""
+        def declare(body: SearchBody) -> SearchBody:
+            self.tasks.append(SearchTask(id, name, description, default_interval, min_interval, body))
+            return body
+        return declare
+
+    def register(self, registry: TaskRegistry, providers: ProviderSet) -> None:
+        for task in self.tasks:
+            registry.add(TaskDefinition(
+                id=task.id, name=task.name, description=task.description, type=self.type,
+                default_interval=task.default_interval, min_interval=task.min_interval,
+                body=partial(task.body, providers), options=dict(LIMIT_OPTION),
+            ))
+
+
+def record(ctx: RunContext, item: NamedItem | None, outcome: ItemOutcome) -> None:
+    """Records the item's activity row, as its outcome says."""
     ctx.record(item, outcome.action, outcome.status, outcome.message, affected=outcome.affected)
 
 

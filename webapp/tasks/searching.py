@@ -9,7 +9,7 @@ from datetime import datetime
 from ..library import EPISODE, MediaItem, Profile, WantedItem, WriteBatch
 from ..library.writes import mark_searched
 from ..providers import DownloadClient, ProviderError, ProviderSet, Release, SearchQuery
-from .common import FAILED, GRAB, GRABBED, NO_RESULTS, SEARCH, SKIPPED, Outcome
+from .common import FAILED, GRAB, GRABBED, NO_RESULTS, SEARCH, SKIPPED, ItemOutcome
 
 log = logging.getLogger("cinephage.tasks")
 
@@ -21,16 +21,17 @@ def search_query(item: MediaItem) -> SearchQuery:
     return SearchQuery.movie(item.name, item.year, item.tmdb_id)
 
 
-def grab(client: DownloadClient | None, release: Release) -> Outcome:
+def grab(client: DownloadClient | None, release: Release) -> ItemOutcome:
     """Hands a release to the download client."""
     if client is None:
-        return Outcome(GRAB, SKIPPED, f"No download client configured (would grab {release.title})")
+        return ItemOutcome(GRAB, SKIPPED, f"No download client configured (would grab {release.title})")
     try:
         client.add(release)
     except ProviderError as error:
         log.warning("download client %s refused %s: %s", client.name, release.title, error)
-        return Outcome(GRAB, FAILED, f"{client.name} refused {release.title}: {error}")
-    return Outcome(GRAB, GRABBED, f"Grabbed {release.title} ({release.quality}) from {release.indexer}", affected=True)
+        return ItemOutcome(GRAB, FAILED, f"{client.name} refused {release.title}: {error}")
+    message = f"Grabbed {release.title} ({release.quality}) from {release.indexer}"
+    return ItemOutcome(GRAB, GRABBED, message, affected=True)
 
 
 class Grabber:
@@ -47,21 +48,21 @@ class Grabber:
         self._writes = writes
         self._now = now
 
-    def search_and_grab(self, item: MediaItem, min_rank: int, query: SearchQuery | None = None) -> Outcome:
+    def search_and_grab(self, item: MediaItem, min_rank: int, query: SearchQuery | None = None) -> ItemOutcome:
         """Grabs the best release of at least ``min_rank`` in the item's profile."""
         if not self._providers.indexers:
-            return Outcome(SEARCH, SKIPPED, "No indexer configured")
+            return ItemOutcome(SEARCH, SKIPPED, "No indexer configured")
         query = query or search_query(item)
         releases, errors = self._search(query)
         if errors and not releases:
-            return Outcome(SEARCH, FAILED, "; ".join(errors))
+            return ItemOutcome(SEARCH, FAILED, "; ".join(errors))
         self.note_searched(item)
         if query.is_season_pack:
             releases = [release for release in releases if release.full_season]
         profile = self._profiles[item.profile_id]
         best = profile.best_release(releases, min_rank)
         if best is None:
-            return Outcome(SEARCH, NO_RESULTS, _nothing_found(profile, min_rank, len(releases)))
+            return ItemOutcome(SEARCH, NO_RESULTS, _nothing_found(profile, min_rank, len(releases)))
         return grab(self._providers.download_client, best)
 
     def note_searched(self, item: MediaItem) -> None:
@@ -96,15 +97,15 @@ class SeasonPacks:
 
     def __init__(self, items: Sequence[WantedItem], grabber: Grabber) -> None:
         episodes = [wanted for wanted in items if wanted.item.kind == EPISODE]
-        wanted_per_season = Counter(_season(wanted.item) for wanted in episodes)
-        aired = {_season(wanted.item): wanted.season_size for wanted in episodes}
+        wanted_per_season = Counter(_season_key(wanted.item) for wanted in episodes)
+        aired = {_season_key(wanted.item): wanted.season_size for wanted in episodes}
         self._eligible = {key for key, count in wanted_per_season.items() if count >= 2 and 2 * count >= aired[key]}
         self._grabber = grabber
-        self._outcomes: dict[tuple[int, int], Outcome] = {}
+        self._outcomes: dict[tuple[int, int], ItemOutcome] = {}
 
-    def grabbed(self, wanted: WantedItem) -> Outcome | None:
+    def grabbed(self, wanted: WantedItem) -> ItemOutcome | None:
         """The outcome of the item's season pack, if one was grabbed."""
-        key = _season(wanted.item)
+        key = _season_key(wanted.item)
         if key not in self._eligible:
             return None
         if key not in self._outcomes:
@@ -119,5 +120,6 @@ class SeasonPacks:
         return outcome
 
 
-def _season(item: MediaItem) -> tuple[int, int]:
+def _season_key(item: MediaItem) -> tuple[int, int]:
+    """(series id, season number): which season pack would hold the item."""
     return item.series_id or 0, item.season or 0

@@ -27,13 +27,14 @@ def history_cleanup(ctx: RunContext) -> None:
             break
         deleted += runs
         ctx.count(processed=runs, affected=runs)
-        deleted_rows = f"{_count(runs, 'run')} and {_count(activity, 'activity row')}"
-        ctx.record(None, DELETE, SUCCESS, f"Deleted {deleted_rows} older than {_count(days, 'day')}")
+        deleted_rows = f"{_quantity(runs, 'run')} and {_quantity(activity, 'activity row')}"
+        ctx.record(None, DELETE, SUCCESS, f"Deleted {deleted_rows} older than {_quantity(days, 'day')}")
     if deleted == 0:
-        ctx.record(None, DELETE, NO_RESULTS, f"No finished runs older than {_count(days, 'day')}")
+        ctx.record(None, DELETE, NO_RESULTS, f"No finished runs older than {_quantity(days, 'day')}")
 
 
-def _count(number: int, noun: str) -> str:
+def _quantity(number: int, noun: str) -> str:
+    """``1 run``, ``3 runs``: the number with its noun, plural unless it is one."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
