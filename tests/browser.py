@@ -41,7 +41,7 @@ def dashboard_server(tmp: Path, items: int, **env: str) -> Iterator[Server]:
     environment = server_env(tmp / "data", f"sqlite:///{tmp / 'cinephage.db'}", **env)
     cli(environment, "seed-demo", "--items", str(items))
     cli(environment, "create-user", "owner", "--password-stdin", input=PASSWORD + "\n")
-    server = Server(environment, tmp / "serve.log")
+    server = Server(environment, tmp / "serve.log", ("--workers", "1"))
     try:
         yield server.start()
     finally:

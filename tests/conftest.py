@@ -1,8 +1,8 @@
 """Fixtures: an app on a fresh database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).
 
-The schema is built by the migrations once per test process and copied for each test
-(``tests/test_migrations.py`` runs them from scratch); passwords are hashed at Argon2's
-lowest cost in this process.
+The schema is built by the migrations once per test process: a SQLite file copied for each
+test, a PostgreSQL schema emptied for each (``tests/test_migrations.py`` runs them from
+scratch); passwords are hashed at Argon2's lowest cost in this process.
 """
 from __future__ import annotations
 
@@ -12,15 +12,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from alembic import command
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -32,7 +30,8 @@ from webapp.auth import users
 from webapp.bootstrap import bootstrap
 from webapp.clock import now_utc
 from webapp.db import Database
-from webapp.migrate import alembic_config, upgrade
+from webapp.migrate import upgrade
+from webapp.models import Base
 from webapp.runtime import Runtime, runtime_of
 
 ENV_NAMES = (
@@ -44,16 +43,21 @@ ENV_NAMES = (
 def pytest_configure(config: pytest.Config) -> None:
     """Refuses xdist's scope-keyed modes: they key tests by node id, and schemathesis gives every
     operation of ``test_each_operation_does_what_the_description_says`` the same one, so all
-    but one of those would silently not run. ``-n 2`` (``--dist load``) runs each of them."""
+    but one of those would silently not run. ``-n 2`` (``--dist load`` or ``worksteal``) runs each of them."""
     dist = getattr(config.option, "dist", "no")
     if dist in ("loadscope", "loadfile", "loadgroup"):
-        raise pytest.UsageError(f"--dist {dist} would skip tests that share a node id; use --dist load")
+        raise pytest.UsageError(f"--dist {dist} would skip tests that share a node id; use --dist worksteal")
 
 
 def postgres_schema_url(base: str, schema: str) -> str:
-    """The URL of a PostgreSQL database whose search_path is one test's own schema."""
+    """The URL of a PostgreSQL database whose search_path is one test's own schema.
+
+    Commits do not wait for the disk (``synchronous_commit=off``): what a transaction sees and
+    locks is the same, only a power cut could lose the last ones, which a test never has.
+    """
     url = make_url(base)
-    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    options = f"-csearch_path={schema} -csynchronous_commit=off"
+    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -77,15 +81,20 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every database test runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+    if request.param == "postgresql" and not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL is not set")
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """An empty database: a file not made yet, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'cinephage.db'}"
         return
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    with postgres_schema(base) as url:
+    with postgres_schema(os.environ["TEST_DATABASE_URL"]) as url:
         yield url
 
 
@@ -115,34 +124,43 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def migration_statements() -> list[tuple[str, Any]]:
-    """What the migrations execute on an empty PostgreSQL schema, recorded once per test process."""
-    statements: list[tuple[str, Any]] = []
+def migrated_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL schema the migrations brought to head, once per test process (one test at a time)."""
     with postgres_schema(os.environ["TEST_DATABASE_URL"]) as url:
         database = Database(url)
-        config = alembic_config()
-        with database.engine.begin() as conn:  # as webapp.migrate.upgrade does, inside its lock
-            event.listen(conn, "before_cursor_execute",
-                         lambda _conn, _cursor, statement, parameters, *_: statements.append((statement, parameters)))
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        upgrade(database, tmp_path_factory.mktemp("migrated-postgres"))
         database.dispose()
-    return statements
+        yield url
+
+
+def empty_tables(url: str) -> None:
+    """Every model's table emptied and every id sequence restarted: a fresh database.
+
+    DELETE, not TRUNCATE: the tables hold a test's few rows, and TRUNCATE makes new files
+    for every table and index (a quarter of a second here, for each test).
+    """
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL lock_timeout = '10s'"))  # a connection a test left in a transaction: fail
+        for table in reversed(Base.metadata.sorted_tables):  # children before the rows they point to
+            conn.execute(table.delete())
+        for sequence in conn.scalars(text(
+            "SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = current_schema()"
+        )):
+            conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
+    engine.dispose()
 
 
 @pytest.fixture
-def migrated_url(request: pytest.FixtureRequest, database_url: str) -> str:
-    """``database_url`` at the newest revision: the migrated template copied, or its statements replayed."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), str(url.database))
-        return database_url
-    engine = create_engine(database_url, poolclass=NullPool)
-    with engine.begin() as conn:
-        for statement, parameters in request.getfixturevalue("migration_statements"):
-            conn.exec_driver_sql(statement, parameters)
-    engine.dispose()
-    return database_url
+def migrated_url(request: pytest.FixtureRequest, backend: str) -> str:
+    """A database at the newest revision: the migrated SQLite file copied, or the PostgreSQL schema emptied."""
+    if backend == "sqlite":
+        url: str = request.getfixturevalue("database_url")
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), str(make_url(url).database))
+        return url
+    url = request.getfixturevalue("migrated_postgres")
+    empty_tables(url)
+    return url
 
 
 @pytest.fixture
@@ -216,9 +234,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def harness(tmp_path: Path, database_url: str) -> Iterator[Harness]:
-    """Real ``serve`` processes for one test; none may outlive it."""
-    harness = Harness(tmp_path, database_url)
+def harness(tmp_path: Path, migrated_url: str) -> Iterator[Harness]:
+    """Real ``serve`` processes for one test, on a migrated database; none may outlive it."""
+    harness = Harness(tmp_path, migrated_url)
     try:
         yield harness
     finally:

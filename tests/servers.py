@@ -323,6 +323,10 @@ class EventStream:
         self.response.close()
 
 
+def one_worker_unless_said(args: tuple[str, ...]) -> tuple[str, ...]:
+    return args if "--workers" in args else (*args, "--workers", "1")
+
+
 @dataclass
 class Harness:
     """Starts servers and streams for one test and stops all of them at its end."""
@@ -339,11 +343,16 @@ class Harness:
         cli(self.env(), "seed-demo", "--items", "300")
 
     def start(self, env: dict[str, str], name: str, *args: str) -> Server:
-        server = Server(env, self.tmp_path / f"{name}-{len(self.servers)}.log", args)
+        """A started ``serve``: one worker unless ``args`` ask for more (a test of several workers does).
+
+        Each worker is a process that imports the app: two seconds of a core here.
+        """
+        server = Server(env, self.tmp_path / f"{name}-{len(self.servers)}.log", one_worker_unless_said(args))
         self.servers.append(server)  # before start(): a failed start is still stopped
         return server.start()
 
     def start_together(self, env: dict[str, str], names: tuple[str, ...], *args: str) -> list[Server]:
+        args = one_worker_unless_said(args)
         servers = [
             Server(env, self.tmp_path / f"{name}-{len(self.servers) + i}.log", args) for i, name in enumerate(names)
         ]

@@ -37,7 +37,7 @@ def test_seeding_adds_about_the_items_asked_for_and_nothing_twice(db: Database) 
     assert row_counts(db) == first
 
 
-def test_a_larger_library_adds_only_the_missing_items(db: Database, database_url: str) -> None:
+def test_a_larger_library_adds_only_the_missing_items(db: Database) -> None:
     small = seed_demo(db, 300, NOW)
     grown = seed_demo(db, 500, NOW)
     assert (grown["movies"], grown["episodes"]) == (200 - small["movies"], 300 - small["episodes"])

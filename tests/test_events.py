@@ -58,15 +58,15 @@ def test_a_slow_subscriber_is_dropped_without_holding_up_the_others(db: Database
         broker.stop()
 
 
-def test_another_process_wakes_the_reader_before_its_poll(db: Database, database_url: str,
+def test_another_process_wakes_the_reader_before_its_poll(db: Database, migrated_url: str,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    if not database_url.startswith("postgresql"):
+    if not migrated_url.startswith("postgresql"):
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     name = f"listen-{uuid.uuid4().hex[:12]}"  # names this broker's connections among other tests'
     connect = psycopg.connect
     monkeypatch.setattr(psycopg, "connect", lambda *args, **kwargs: connect(*args, application_name=name, **kwargs))
     broker = EventBroker(db, poll_seconds=30)  # only a notification can deliver in time
-    other = Database(database_url)
+    other = Database(migrated_url)
     try:
         sub, _ = broker.subscribe()
         wait_until(lambda: listening(other, name), 10, "the broker's LISTEN connection")

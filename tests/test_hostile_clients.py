@@ -86,13 +86,13 @@ def test_slow_headers_and_idle_keep_alive_are_closed(harness: Harness) -> None:
 # -- 2. a held write lock stalls nobody ------------------------------------------------------
 
 
-def test_a_held_sqlite_write_lock_delays_no_request(harness: Harness, database_url: str) -> None:
-    if not database_url.startswith("sqlite"):
+def test_a_held_sqlite_write_lock_delays_no_request(harness: Harness) -> None:
+    if not harness.database_url.startswith("sqlite"):
         pytest.skip("SQLite's database-wide write lock")
     env = harness.env()
     fresh_key = cli(env, "api-key", "create", "never-used").strip()  # its first use records last_used_at
     server = harness.start(env, "locked", "--workers", "1")
-    holder = sqlalchemy.create_engine(database_url, connect_args={"timeout": 0})
+    holder = sqlalchemy.create_engine(harness.database_url, connect_args={"timeout": 0})
     try:
         with holder.connect() as conn:
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # another process's writer, holding the lock
@@ -231,7 +231,7 @@ def test_api_streams_cannot_use_up_the_dashboards_and_a_gone_client_frees_its_sl
 
 
 def test_sigterm_with_streams_open_stops_within_10_seconds(harness: Harness) -> None:
-    server = harness.start(harness.env(), "stop")
+    server = harness.start(harness.env(), "stop", "--workers", "2")
     streams = open_streams(server, 40)
     try:
         stopping = time.monotonic()

@@ -59,7 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root: Path = tmp_path_factory.mktemp("schemathesis")
     env = server_env(root / "data", f"sqlite:///{root / 'cinephage.db'}",
                      CINEPHAGE_STREAM_KEEPALIVE_SECONDS="0.2")  # the server notices a closed stream soon
-    server = Server(env=env, log_path=root / "serve.log")
+    server = Server(env=env, log_path=root / "serve.log", args=("--workers", "1"))
     try:
         server.start()
         assert server.get("/api/openapi.json").json() == json.loads(DOCUMENT.read_text(encoding="utf-8"))

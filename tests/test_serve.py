@@ -314,7 +314,7 @@ def test_sigkill_mid_run_then_restart(harness: Harness) -> None:
 
 def test_sigterm_mid_run_cancels_and_exits(harness: Harness) -> None:
     harness.seed()
-    server = harness.start(harness.env(CINEPHAGE_ITEM_DELAY_MS=SLOW), "serve")
+    server = harness.start(harness.env(CINEPHAGE_ITEM_DELAY_MS=SLOW), "serve", "--workers", "2")
     run_id = start_run(server, SUBTITLES)
     wait_started(server, run_id)
     stopping = time.monotonic()

@@ -15,9 +15,10 @@ streams (the logged-in task list's live rows) on bare sockets with that session'
 2. The row refresh (every row re-sent to every dashboard): ``serve --workers 1`` with
    ``CINEPHAGE_ROW_REFRESH_SECONDS=--refresh``; CPU over ``--quiet`` seconds without events,
    with no dashboard (baseline) and then with the dashboards open: CPU per refresh round.
-3. ``GET /`` (the task list page, logged in): wrk ``-t2 -c16`` for ``--seconds`` on
-   ``serve`` with ``--workers`` (default: one per core, as bench_edges.py), with no stream
-   open (baseline), then while 500 API event streams are open.
+3. The pages, logged in (the task list, a history, a run of Missing Subtitles, settings):
+   wrk ``-t2 -c16`` for ``--seconds`` each on ``serve`` with ``--workers`` (default: one per
+   core, as bench_edges.py), with no stream open (baseline), then while 500 API event
+   streams are open. ``--parts 3`` runs this part alone.
 
 The servers run this tree's ``webapp`` (``python -m webapp`` in the tree's root), and so do
 the commands run in this process (the tree's root goes first on ``sys.path``): a copy of
@@ -43,6 +44,7 @@ TREE = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(TREE), str(TREE / "tests")]  # this tree's webapp, not the editable install's
 
 from run import bench_arguments, cpu_seconds, wrk  # noqa: E402
+from bench_edges import SUBTITLES, one_run  # noqa: E402
 from servers import Server, cli, open_streams, read_until, server_env, wait_until  # noqa: E402
 
 TASK = "task_history_cleanup"  # daily: enabling it sets its next run a day ahead, and starts none
@@ -209,19 +211,26 @@ def bench_refresh(server: Server, cookie: str, count: int, seconds: float, refre
     print(f"each refresh round to {count} dashboards: {(used[count] - used[0]) / rounds * 1000:.1f} ms CPU")
 
 
-def bench_page(server: Server, cookie: str, seconds: int) -> None:
-    print(f"\n## GET / (logged in), wrk -t2 -c16, {seconds} s ({len(server.worker_pids())} workers)")
-    page = requests.get(server.url("/"), headers={"Cookie": cookie}, allow_redirects=False, timeout=10)
-    assert page.status_code == 200 and TASK in page.text, f"GET / is not the task list: {page.status_code}"
-    wrk(server.url("/"), 2, {"Cookie": cookie})  # warm-up: every worker's templates and caches
+def bench_pages(server: Server, cookie: str, seconds: int) -> None:
+    run_id = one_run(server)
+    pages = {
+        "task list": "/", "history": f"/tasks/{SUBTITLES}/history", "run": f"/runs/{run_id}", "settings": "/settings",
+    }
+    for path in pages.values():
+        page = requests.get(server.url(path), headers={"Cookie": cookie}, allow_redirects=False, timeout=10)
+        assert page.status_code == 200 and "<h1>" in page.text, f"GET {path}: {page.status_code}"
+        wrk(server.url(path), 2, {"Cookie": cookie})  # warm-up: every worker's templates and caches
     for label, streams in (("no stream open (baseline)", 0), ("500 API event streams open", 500)):
+        print(f"\n## The pages (logged in), wrk -t2 -c16, {seconds} s a page, {len(server.worker_pids())} workers, {label}")
         opened = open_streams(server, streams) if streams else []
         try:
-            figures = wrk(server.url("/"), seconds, {"Cookie": cookie})
+            for name, path in pages.items():
+                figures = wrk(server.url(path), seconds, {"Cookie": cookie})
+                print(f"{name:12} {figures['rps']:7.0f} req/s   p50 {figures['p50']:6.1f} ms   "
+                      f"p99 {figures['p99']:6.1f} ms   {path}")
         finally:
             for conn in opened:
                 conn.close()
-        print(f"{label:28} {figures['rps']:7.0f} req/s   p50 {figures['p50']:6.1f} ms   p99 {figures['p99']:6.1f} ms")
 
 
 def load() -> str:
@@ -247,7 +256,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="task events a second")
     parser.add_argument("--quiet", type=float, default=20.0, help="seconds of CPU measured for the refresh")
     parser.add_argument("--refresh", type=float, default=2.0, help="CINEPHAGE_ROW_REFRESH_SECONDS of part 2")
-    parser.add_argument("--workers", type=int, help="serve's workers for GET / (default: one per core)")
+    parser.add_argument("--workers", type=int, help="serve's workers for the pages (default: one per core)")
+    parser.add_argument("--parts", default="123", help="which parts to run, e.g. 3 for the pages alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
@@ -259,15 +269,19 @@ def main() -> None:
         import webapp  # noqa: PLC0415  (after the commands, which ran it here)
         print(f"webapp: {Path(webapp.__file__).parent}   database: {url.split(':', 1)[0]}   {load()}")
         one_worker = ("--workers", "1")
-        with serving({**env, "CINEPHAGE_ROW_REFRESH_SECONDS": "3600"}, data / "events.log", *one_worker) as (server, cookie):
-            bench_events(server, cookie, args.dashboards, args.events // 2 * 2, args.rate)
-        with serving({**env, "CINEPHAGE_ROW_REFRESH_SECONDS": str(args.refresh)}, data / "refresh.log", *one_worker) as (
-            server, cookie,
-        ):
-            bench_refresh(server, cookie, args.dashboards, args.quiet, args.refresh)
-        workers = ("--workers", str(args.workers)) if args.workers else ()
-        with serving(env, data / "page.log", *workers) as (server, cookie):
-            bench_page(server, cookie, args.seconds)
+        if "1" in args.parts:
+            with serving({**env, "CINEPHAGE_ROW_REFRESH_SECONDS": "3600"}, data / "events.log", *one_worker) as (
+                server, cookie,
+            ):
+                bench_events(server, cookie, args.dashboards, args.events // 2 * 2, args.rate)
+        if "2" in args.parts:
+            with serving({**env, "CINEPHAGE_ROW_REFRESH_SECONDS": str(args.refresh)}, data / "refresh.log",
+                         *one_worker) as (server, cookie):
+                bench_refresh(server, cookie, args.dashboards, args.quiet, args.refresh)
+        if "3" in args.parts:
+            workers = ("--workers", str(args.workers)) if args.workers else ()
+            with serving(env, data / "pages.log", *workers) as (server, cookie):
+                bench_pages(server, cookie, args.seconds)
     print(f"\nat the end: {load()}")
 
 

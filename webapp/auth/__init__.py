@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import TypeVar
 
 from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
@@ -15,7 +16,11 @@ from ..db import get_db
 from ..errors import Unauthorized, ValidationError
 from ..models import User
 from . import api_keys, users
+from .recent import Recent
 from .throttle import LoginThrottle
+
+V = TypeVar("V")
+RECENT_KEYS, RECENT_SESSIONS = "cinephage.recent_keys", "cinephage.recent_sessions"
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -29,8 +34,8 @@ LOGIN_BODY_LIMIT = 16 * 1024  # a user name, a password and a token
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["cinephage.recent_keys"] = api_keys.RecentKeys()
-    app.extensions["cinephage.recent_sessions"] = api_keys.RecentKeys()  # session ids, for open streams
+    app.extensions[RECENT_KEYS] = Recent[bool]()  # by the key's digest
+    app.extensions[RECENT_SESSIONS] = Recent[User]()  # by ``User.get_id()``: a page costs no user query
     app.extensions["cinephage.login_throttle"] = LoginThrottle(app.extensions["cinephage.db"])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -45,8 +50,17 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
-    """Both the session and the remember cookie name the user with ``User.get_id()``."""
-    return users.load_session_user(get_db(), session_id)
+    """Both the session and the remember cookie name the user with ``User.get_id()``.
+
+    Answered from the users verified in the last ``Recent.ttl`` seconds: a session ended by
+    another process stops working within that time, one ended here at once (``forget_sessions``).
+    """
+    return _recalled(current_app.extensions[RECENT_SESSIONS], session_id, partial(users.load_session_user, get_db()))
+
+
+def forget_sessions() -> None:
+    """A user's session token changed in this process: no session is taken on trust any more."""
+    current_app.extensions[RECENT_SESSIONS].clear()
 
 
 def _guard() -> Response | None:
@@ -84,43 +98,46 @@ def revoke_api_key(key_id: int, now: datetime) -> api_keys.KeyInfo:
 
     The keys verified lately are forgotten here, the one place a running app revokes: other
     processes (a second server, the ``api-key revoke`` command) reach their own caches
-    within ``RecentKeys.ttl`` seconds.
+    within ``Recent.ttl`` seconds.
     """
     key = api_keys.revoke_key_id(get_db(), key_id, now)
-    current_app.extensions["cinephage.recent_keys"].clear()
+    current_app.extensions[RECENT_KEYS].clear()
     return key
 
 
 def _check_key(key: str) -> None:
-    recent = current_app.extensions["cinephage.recent_keys"]
-    hashed = api_keys.digest(key)
-    if hashed in recent:
-        return
-    if api_keys.verify_key(get_db(), key, now_utc()) is None:
+    def verify(_hashed: str) -> bool | None:
+        return api_keys.verify_key(get_db(), key, now_utc()) is not None or None
+    if _recalled(current_app.extensions[RECENT_KEYS], api_keys.digest(key), verify) is None:
         raise Unauthorized("Invalid or revoked API key", "INVALID_API_KEY")
-    recent.add(hashed)
 
 
 def credential_check() -> Callable[[], bool]:
     """For an answer that outlives its request (an event stream): whether this request's
     credential still holds, a revoked key or an ended session ending it.
 
-    Answered from what was verified lately; past ``RecentKeys.ttl`` the database is asked
+    Answered from what was verified lately; past ``Recent.ttl`` the database is asked
     again, so a key revoked or a session ended by any process is noticed within that time.
     """
     db = get_db()
     key = request.headers.get("x-api-key")
     if key is not None:
-        recent_keys = current_app.extensions["cinephage.recent_keys"]
-        return partial(_still_valid, recent_keys, api_keys.digest(key.strip()), partial(api_keys.hash_is_live, db))
-    recent_sessions = current_app.extensions["cinephage.recent_sessions"]
-    return partial(_still_valid, recent_sessions, current_user.get_id(), partial(users.session_is_current, db))
+        def key_is_live(hashed: str) -> bool | None:
+            return api_keys.hash_is_live(db, hashed) or None
+        return partial(_holds, current_app.extensions[RECENT_KEYS], api_keys.digest(key.strip()), key_is_live)
+    session_id = current_user.get_id()
+    return partial(_holds, current_app.extensions[RECENT_SESSIONS], session_id, partial(users.load_session_user, db))
 
 
-def _still_valid(recent: api_keys.RecentKeys, credential: str, check: Callable[[str], bool]) -> bool:
-    if credential in recent:
-        return True
-    if not check(credential):
-        return False
-    recent.add(credential)
-    return True
+def _recalled(recent: Recent[V], credential: str, verify: Callable[[str], V | None]) -> V | None:
+    """What ``credential`` stands for: as verified lately, else verified (and kept) now; None if nothing."""
+    value = recent.get(credential)
+    if value is None:
+        value = verify(credential)
+        if value is not None:
+            recent.put(credential, value)
+    return value
+
+
+def _holds(recent: Recent[V], credential: str, verify: Callable[[str], V | None]) -> bool:
+    return _recalled(recent, credential, verify) is not None

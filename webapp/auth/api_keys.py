@@ -9,8 +9,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,33 +36,6 @@ class KeyInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-
-
-class RecentKeys:
-    """Keys verified in the last second, so a busy client costs no query per request.
-
-    A revocation made in this process clears it at once; one made by another process (the
-    server's other workers included) takes effect within ``ttl`` seconds.
-    """
-
-    def __init__(self, ttl: float = 1.0) -> None:
-        self.ttl = ttl
-        self._expiry: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def __contains__(self, hashed: str) -> bool:
-        expiry = self._expiry.get(hashed)
-        return expiry is not None and expiry > time.monotonic()
-
-    def add(self, hashed: str) -> None:
-        with self._lock:
-            if len(self._expiry) > 1000:
-                self._expiry.clear()
-            self._expiry[hashed] = time.monotonic() + self.ttl
-
-    def clear(self) -> None:
-        with self._lock:
-            self._expiry.clear()
 
 
 def digest(key: str) -> str:

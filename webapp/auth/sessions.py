@@ -13,7 +13,7 @@ from flask_login import login_user, logout_user
 
 from ..db import get_db
 from ..models import User
-from . import users
+from . import forget_sessions, users
 from .throttle import LoginThrottle, TooManyAttempts, throttle_key
 
 
@@ -44,6 +44,7 @@ def start_session(user: User, remember: bool) -> None:
 def end_sessions(user_id: int) -> None:
     """Logs the user out of every browser, this one included."""
     users.end_sessions(get_db(), user_id)
+    forget_sessions()
     logout_user()
 
 
@@ -57,6 +58,7 @@ def change_password(user_id: int, username: str, current: str, new: str, now: da
     key = client_key(username)
     reserve_attempt(key, now)
     user = users.change_password(get_db(), user_id, current, new)
+    forget_sessions()
     login_throttle().succeeded(key)
     remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
     start_session(user, remember=remembered)  # new cookies, with the new token

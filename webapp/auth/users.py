@@ -91,11 +91,6 @@ def load_session_user(db: Database, session_id: str) -> User | None:
     return user
 
 
-def session_is_current(db: Database, session_id: str) -> bool:
-    """Whether a session or remember cookie naming ``session_id`` still logs its user in."""
-    return load_session_user(db, session_id) is not None
-
-
 def end_sessions(db: Database, user_id: int) -> None:
     """Logs the user out everywhere: every session and remember cookie made so far stops working."""
     with db.write() as session:

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from markupsafe import Markup, escape
+
+from ..clock import iso
+
 _STEPS = ((86400, "day"), (3600, "hour"), (60, "minute"))
 
 
@@ -39,4 +43,16 @@ def duration(milliseconds: int | None) -> str:
 
 
 def absolute(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    """``2024-06-20 10:00:00 UTC``."""
+    return moment.astimezone(timezone.utc).isoformat(sep=" ", timespec="seconds")[:19] + " UTC"
+
+
+def moment(value: datetime | None, now: datetime, empty: str) -> Markup:
+    """A time as ``<time>``: relative text, absolute UTC on hover; ``empty`` when there is none.
+
+    A function rather than a template macro: tables call it on every row.
+    """
+    if value is None:
+        return Markup(f'<span class="muted">{escape(empty)}</span>')
+    # Nothing to escape: every part is written here from the datetime.
+    return Markup(f'<time datetime="{iso(value)}" title="{absolute(value)}">{relative(value, now)}</time>')

@@ -11,13 +11,13 @@ from htmx_flask import request
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from ..clock import UNIT_MINUTES, iso, now_utc
+from ..clock import UNIT_MINUTES, now_utc
 from ..errors import AppError, NotFound
 from ..parsing import whole_number
 from ..runtime import Runtime, get_runtime
 from ..services.history import HISTORY_STATUSES
 from . import bp
-from .formatting import absolute, duration, relative
+from .formatting import absolute, duration, moment
 from .queries import history_query, page_errors
 from .rows import render_row, shared_rows
 
@@ -26,7 +26,7 @@ HISTORY_PAGE_SIZE = 25
 
 @bp.app_context_processor
 def _time_helpers() -> dict[str, Any]:
-    return {"iso": iso, "relative": relative, "absolute": absolute, "duration": duration}
+    return {"moment": moment, "absolute": absolute, "duration": duration}
 
 
 @bp.get("/")

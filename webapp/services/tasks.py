@@ -94,12 +94,11 @@ class TaskService:
         return definition
 
     def get(self, task_id: str) -> Task:
-        definition = self.definition(task_id)
-        with self.db.read() as session:
-            setting = session.get(TaskSetting, task_id)
-        if setting is None:
-            raise NotFound(f"Task '{task_id}' not found", "TASK_NOT_FOUND")
-        return _task(definition, setting)
+        self.definition(task_id)
+        for task in self.list():
+            if task.id == task_id:
+                return task
+        raise NotFound(f"Task '{task_id}' not found", "TASK_NOT_FOUND")
 
     def list(self) -> tuple[Task, ...]:
         """Every task, in the registry's order."""
