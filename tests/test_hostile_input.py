@@ -160,3 +160,9 @@ def test_a_nul_in_an_id_or_a_search_is_a_4xx(api: FlaskClient, runtime: Runtime)
         assert response.status_code == status, (path, response.get_data(as_text=True))
         error = response.get_json()
         assert error["success"] is False and error["code"] and error["error"]
+
+
+@pytest.mark.parametrize("path", ["/api/tasks//history", "/api/tasks/\t/history", "/api/tasks/history//activity"])
+def test_an_empty_path_segment_is_a_json_404_not_a_redirect(api: FlaskClient, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 404 and response.is_json, (response.status_code, response.headers)

@@ -23,6 +23,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.json = JSONProvider(app)  # deeply nested JSON is a 400, never a RecursionError
     app.url_value_preprocessor(refuse_nul_in_path)
+    # ``/api/tasks//history`` is no route (a 404 in the API's JSON), not a redirect to another one.
+    app.url_map.merge_slashes = False
     app.json.sort_keys = False  # keep the documented field order
     if test_config:
         app.config.update(test_config)
