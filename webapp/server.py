@@ -42,6 +42,8 @@ from .runtime import runtime_of
 log = logging.getLogger("cinephage.server")
 SHUTDOWN_BUDGET_SECONDS = 7.0  # the runs' share of the 10 s a stop may take
 WORKER_KILL_SECONDS = 9
+# A worker Granian has not ended this long after its stop signal ends itself, before the kill.
+STOP_GRACE_SECONDS = 7.0
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 THREAD_IDLE_SECONDS = 5  # an idle thread ends, and hands its memory back, this soon (Granian's minimum)
 CONNECTIONS_PER_WORKER = 8192  # open connections a worker holds; more wait in the backlog
@@ -107,11 +109,27 @@ def _take_signals(app: Flask) -> None:
         if winding_down is None:
             winding_down = threading.Thread(target=_wind_down, args=(app,), name="shutdown")
             winding_down.start()  # not a daemon: the worker's exit waits for the runs to be recorded
+            ends = threading.Timer(STOP_GRACE_SECONDS, _end_if_granian_did_not, args=(winding_down,))
+            ends.daemon = True
+            ends.start()
         granian_stop = signal.getsignal(signum)
         if not callable(granian_stop):  # stopped before Granian served anything
             winding_down.join()
             os._exit(0)
         granian_stop(signum, None)
+
+
+def _end_if_granian_did_not(winding_down: threading.Thread) -> None:
+    """Ends a worker that Granian's stop left running, once its runs are recorded (or just before the kill).
+
+    Seen a few times in a hundred stops that come within a second of the worker's start:
+    the runs and streams ended at once, but Granian's worker went on until the supervisor
+    killed it at ``WORKER_KILL_SECONDS``, as if it never had the signal.
+    """
+    winding_down.join(WORKER_KILL_SECONDS - STOP_GRACE_SECONDS - 0.5)  # then out, before the kill
+    log.warning("Granian had not ended this worker %.0f s after its stop signal: ending it", STOP_GRACE_SECONDS)
+    logging.shutdown()
+    os._exit(0)
 
 
 def _wind_down(app: Flask) -> None:
