@@ -82,15 +82,14 @@ class SharedRows:
 
     def __init__(self) -> None:
         self.slot = f"csrf-{secrets.token_hex(16)}"
-        self._lock = threading.Lock()  # one renderer at a time: the others wait and copy
+        self._lock = threading.Lock()  # one renderer of an event at a time: the others wait and copy
         self._events: OrderedDict[int, str] = OrderedDict()
 
     def every_row(self, runtime: Runtime) -> RowSet:
         """Every row as it is now (at most ``ROW_STAMP_SECONDS`` old while no task changes)."""
         now = now_utc()
         stamp = int(now.timestamp() // ROW_STAMP_SECONDS)
-        with self._lock:
-            return runtime.tasks.derived("page-rows", lambda tasks: self._render_all(runtime, tasks, now), stamp)
+        return runtime.tasks.derived("page-rows", lambda tasks: self._render_all(runtime, tasks, now), stamp)
 
     def event_message(self, runtime: Runtime, event: Event) -> str:
         """The SSE message for one task event: the task's fresh row, or its progress alone."""

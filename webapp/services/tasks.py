@@ -81,7 +81,7 @@ class TaskService:
         self.registry = registry
         self.broker = broker
         self.engine = engine
-        self._lock = threading.Lock()
+        self._building = threading.Lock()
         self._cache: dict[str, tuple[tuple[int, int], Any]] = {}
 
     # -- reading ----------------------------------------------------------------
@@ -114,14 +114,16 @@ class TaskService:
         """
         with self.db.engine.connect() as connection:  # Core, not a Session: this runs on every request
             key = (connection.scalar(_LOG_HEAD) or 0, stamp)
-        with self._lock:
-            kept = self._cache.get(name)
+        kept = self._cache.get(name)
         if kept is not None and kept[0] == key:
             return cast(T, kept[1])
-        with self.db.read() as session:
-            tasks = self._read_all(session)
-        value = build(tasks)
-        with self._lock:
+        with self._building:  # one build per change: the callers that missed with it wait and share
+            kept = self._cache.get(name)
+            if kept is not None and kept[0] == key:
+                return cast(T, kept[1])
+            with self.db.read() as session:
+                tasks = self._read_all(session)
+            value = build(tasks)
             self._cache[name] = (key, value)
         return value
 
