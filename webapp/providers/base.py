@@ -8,7 +8,7 @@ act on; the tasks record it against the item in hand and go on with the next.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -59,6 +59,15 @@ class Release:
     size_bytes: int | None = None
     protocol: str = "torrent"  # or "usenet"
     full_season: bool = False  # the release holds a whole season
+    seeders: int | None = None  # torrents only; None when the indexer does not say
+    peers: int | None = None
+    guid: str | None = None  # the indexer's id of the release
+    info_url: str | None = None  # the release's page on the indexer, for people
+    magnet_url: str | None = None
+    info_hash: str | None = None
+    published_at: datetime | None = None
+    indexer_id: int | None = None  # the configured indexer it came from
+    categories: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
