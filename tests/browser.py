@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, StorageState, expect, sync_playwright
 
 from builders import PASSWORD
 from servers import Server, cli, server_env
@@ -67,17 +67,29 @@ class Session:
         return self.page.locator(f'[data-task-id="{task_id}"]')
 
 
+# The cookies of the first login to each server: later sessions start from them, since a login
+# through the form costs a full-cost Argon2 check in the server (the form itself is tested once).
+_LOGINS: dict[str, StorageState] = {}
+
+
 def open_session(browser: Browser, server: Server, javascript: bool = True, **options) -> Session:  # type: ignore[no-untyped-def]
-    context = browser.new_context(java_script_enabled=javascript, base_url=server.url(""), **options)
+    """A browser context on the task list, logged in as ``owner``: through the form the first time."""
+    known = _LOGINS.get(server.url(""))
+    context = browser.new_context(
+        java_script_enabled=javascript, base_url=server.url(""), storage_state=known, **options
+    )
     context.set_default_timeout(10_000)
     session = Session(context, context.new_page())
     session.page.on("console", session.on_console)
     session.page.on("pageerror", session.on_page_error)
     session.page.goto("/")
-    expect(session.page).to_have_url(server.url("/login?next=%2F"))
-    session.page.get_by_label("User name").fill("owner")
-    session.page.locator('input[name="password"]').fill(PASSWORD)
-    session.page.get_by_role("button", name="Log in").click()
+    if known is None:
+        expect(session.page).to_have_url(server.url("/login?next=%2F"))
+        session.page.get_by_label("User name").fill("owner")
+        session.page.locator('input[name="password"]').fill(PASSWORD)
+        session.page.get_by_role("button", name="Log in").click()
+        expect(session.page).to_have_url(server.url("/"))
+        _LOGINS[server.url("")] = context.storage_state()
     expect(session.page).to_have_url(server.url("/"))
     return session
 

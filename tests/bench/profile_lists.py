@@ -4,12 +4,12 @@
 
 Builds a demo library of ``--items`` media items in a temporary SQLite file (or in a schema
 of its own on the PostgreSQL database ``--database-url`` names), runs Missing Subtitles once,
-then drives four routes through ``app.test_client()``, the API's with an API key:
+then drives seven routes through ``app.test_client()``, the API's with an API key:
 
 - ``GET /api/tasks`` (kept per change to any task: the baseline of Flask's own cost),
 - ``GET /api/tasks/task_missing_subtitles/history?limit=20``,
 - ``GET /api/tasks/history/<run>/activity?limit=50&page=20``,
-- ``GET /``, the dashboard's task list, as a logged-in user.
+- ``GET /``, the dashboard's task list, and its history, run and settings pages, as a logged-in user.
 
 It prints the mean CPU milliseconds per request (this thread's CPU time, no profiler
 attached), then the top functions of each route by cumulative and by own time under cProfile.
@@ -143,6 +143,9 @@ def main() -> None:
             "history": f"/api/tasks/{TASK}/history?limit=20",
             "activity": f"/api/tasks/history/{run_id}/activity?limit=50&page=20",
             "task list page": "/",
+            "history page": f"/tasks/{TASK}/history",
+            "run page": f"/runs/{run_id}",
+            "settings page": "/settings",
         }
         for path in routes.values():
             cpu_ms_per_request(client, path, 50)  # warm up: connections, compiled statements
