@@ -19,7 +19,8 @@ from werkzeug.serving import make_server
 def serving(app: Flask) -> Iterator[str]:
     """Runs the app on a free loopback port; yields ``http://127.0.0.1:<port>``."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="loopback", daemon=True)
+    # A short poll: shutdown() waits for the loop to look (0.5 s by default).
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="loopback", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
