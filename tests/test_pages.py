@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from builders import csrf_of, read_until, task
+from builders import PASSWORD, csrf_of, read_until, task
 from webapp.clock import now_utc
 
 from webapp.engine.events import append_event
@@ -238,6 +238,24 @@ def test_history_pages_newest_first_with_a_status_filter(user: FlaskClient, runt
     completed = user.get("/tasks/task_upgrade/history?status=completed").get_data(as_text=True)
     assert re.findall(r'data-run-id="([^"]+)"', completed) == [] and "No runs with status completed" in completed
     assert user.get("/").get_data(as_text=True).count('/history"') == 9  # every row links to its history
+
+
+def test_a_kept_history_page_shows_the_next_run_and_carries_each_readers_own_token(
+    user: FlaskClient, app: Flask, runtime: Runtime
+) -> None:
+    first = queue_and_cancel(runtime, "task_upgrade", 1)
+    page = user.get("/tasks/task_upgrade/history").get_data(as_text=True)
+    assert re.findall(r'data-run-id="([^"]+)"', page) == first
+    other = app.test_client()
+    login = csrf_of(other.get("/login").get_data(as_text=True))
+    other.post("/login", data={"username": "owner", "password": PASSWORD, "csrf_token": login})
+    theirs = other.get("/tasks/task_upgrade/history").get_data(as_text=True)
+    assert csrf_of(theirs) == csrf_of(other.get("/settings").get_data(as_text=True)) != csrf_of(page)
+    assert "csrf-" not in theirs  # the kept page's slot is always filled
+    second = queue_and_cancel(runtime, "task_upgrade", 1)
+    again = user.get("/tasks/task_upgrade/history").get_data(as_text=True)
+    assert re.findall(r'data-run-id="([^"]+)"', again) == second + first
+    assert csrf_of(again) == csrf_of(page)
 
 
 @pytest.mark.parametrize("query, status", [("page=0", 400), ("page=x", 400), ("status=done", 400)])

@@ -9,9 +9,10 @@ bp = Blueprint("pages", __name__)
 
 @bp.record_once
 def _init(state: BlueprintSetupState) -> None:
-    from .rows import init_app
+    from . import kept, rows
 
-    init_app(state.app)
+    rows.init_app(state.app)
+    kept.init_app(state.app)
 
 
 from . import events, reports, routes, runs, settings  # noqa: E402,F401  (they register their views on ``bp``)

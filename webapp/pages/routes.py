@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from htmx_flask import request
 from markupsafe import Markup
@@ -19,6 +19,7 @@ from ..services.history import HISTORY_STATUSES
 from . import bp
 from .formatting import absolute, duration, moment
 from .queries import history_query, page_errors
+from .kept import kept_pages
 from .rows import render_row, shared_rows
 
 HISTORY_PAGE_SIZE = 25
@@ -123,5 +124,12 @@ def history(task_id: str) -> str:
     with page_errors():
         task = runtime.tasks.get(task_id)
         query = history_query()
-    runs = runtime.history.runs(task_id, query.page, HISTORY_PAGE_SIZE, query.status)
-    return render_template("history.html", task=task, runs=runs, query=query, statuses=HISTORY_STATUSES, now=now_utc())
+
+    def build(csrf: str) -> tuple[str, bool]:
+        runs = runtime.history.runs(task_id, query.page, HISTORY_PAGE_SIZE, query.status)
+        html = render_template(
+            "history.html", task=task, runs=runs, query=query, statuses=HISTORY_STATUSES, now=now_utc(),
+            csrf_token=lambda: csrf,
+        )
+        return html, True
+    return kept_pages().page(runtime, ("history", task_id, query, current_user.get_id()), build)

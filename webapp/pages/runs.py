@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 from htmx_flask import make_response, request
 from werkzeug.wrappers import Response
 
@@ -20,6 +20,7 @@ from ..clock import now_utc
 from ..runtime import get_runtime
 from ..services.history import ACTIVITY_STATUSES
 from . import bp
+from .kept import kept_pages
 from .queries import activity_query, page_errors
 
 ACTIVITY_PAGE_SIZE = 50
@@ -36,14 +37,20 @@ def run_page(run_id: str) -> Response | str:
         task = runtime.tasks.get(run.task_id)
     live = run.status == "running"
     template = _template(live)
-    context: dict[str, Any] = {
-        "run": run, "task": task, "query": query, "live": live, "statuses": ACTIVITY_STATUSES, "now": now_utc(),
-    }
-    if template != "_run_summary.html":  # the summary, refreshed most often, shows no activity
-        context["activity"] = runtime.history.activity(
-            run_id, query.page, ACTIVITY_PAGE_SIZE, query.status, query.search
-        )
-    html = render_template(template, **context)
+
+    def build(csrf: str) -> tuple[str, bool]:
+        context: dict[str, Any] = {
+            "run": run, "task": task, "query": query, "live": live, "statuses": ACTIVITY_STATUSES, "now": now_utc(),
+            "csrf_token": lambda: csrf,
+        }
+        if template != "_run_summary.html":  # the summary, refreshed most often, shows no activity
+            context["activity"] = runtime.history.activity(
+                run_id, query.page, ACTIVITY_PAGE_SIZE, query.status, query.search
+            )
+        # A running run's activity grows between the events that announce it: never kept.
+        return render_template(template, **context), not live
+
+    html = kept_pages().page(runtime, ("run", run_id, template, query, current_user.get_id()), build)
     if template == "_run_live.html":
         response: Response = make_response(html, retarget="#run-live", reswap="outerHTML")  # htmx_flask is untyped
         return response

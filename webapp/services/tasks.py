@@ -112,8 +112,7 @@ class TaskService:
         primary-key lookup instead of reading the tasks. ``stamp`` is the caller's own reason
         to build again (rendered rows say "in 4 minutes", which time alone makes untrue).
         """
-        with self.db.engine.connect() as connection:  # Core, not a Session: this runs on every request
-            key = (connection.scalar(_LOG_HEAD) or 0, stamp)
+        key = (self.version(), stamp)
         kept = self._cache.get(name)
         if kept is not None and kept[0] == key:
             return cast(T, kept[1])
@@ -126,6 +125,11 @@ class TaskService:
             value = build(tasks)
             self._cache[name] = (key, value)
         return value
+
+    def version(self) -> int:
+        """The event log's last id: it changes with every change to any task or run, in any process."""
+        with self.db.engine.connect() as connection:  # Core, not a Session: this runs on every request
+            return connection.scalar(_LOG_HEAD) or 0
 
     def _read_all(self, session: Session) -> tuple[Task, ...]:
         settings = {row.id: row for row in session.scalars(select(TaskSetting))}
