@@ -1,0 +1,401 @@
+"""Torznab and Newznab indexers: caps read now and then, searches sent with only the parameters each takes.
+
+Every call goes through the indexer's own rate limit (requests in flight, spacing of starts) and
+hard limits (timeouts, answer size, total time). A failure is recorded in the indexer's health,
+which rests it for a while; it surfaces as a ``ProviderError`` naming the indexer, never the
+URL with its API key.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
+from xml.etree.ElementTree import Element
+
+import httpx
+
+from ..clock import Clock, now_utc
+from .base import ProviderError, Release, SearchQuery
+from .newznab_xml import (
+    MOVIE_SEARCH, SEARCH, TV_SEARCH, Caps, ErrorReply, http_date, parse_caps, parse_feed, parse_xml, raise_error_reply,
+    to_int,
+)
+from .settings import TORZNAB, HealthState, IndexerHealth, IndexerSettings
+
+log = logging.getLogger("cinephage.providers")
+
+CAPS_KEPT = timedelta(minutes=15)
+TEST_SECONDS = 14.0  # a provider test never takes more than 15 s
+ERROR_BODY_BYTES = 64 * 1024
+RETRY_AFTER_DEFAULT = timedelta(minutes=1)  # a 429 that does not say how long
+RETRY_AFTER_LONGEST = timedelta(days=1)
+PAGE_SIZE = 100
+MOVIE_CATEGORIES = range(2000, 3000)
+TV_CATEGORIES = range(5000, 6000)
+
+# The ids a query can carry, by the Newznab parameter that takes them; each is sent only when the
+# caps list it for the mode. A new id is one line here, e.g. ("imdbid", lambda query: query.imdb_id).
+ID_PARAMS: tuple[tuple[str, Callable[[SearchQuery], object]], ...] = (
+    ("tmdbid", lambda query: query.tmdb_id),
+)
+
+
+@dataclass(frozen=True)
+class IndexerLimits:
+    """How hard one indexer is driven, and how long it is waited for."""
+
+    connect_seconds: float = 5.0
+    read_seconds: float = 10.0
+    total_seconds: float = 30.0  # one search, its caps and its turn in the queue included
+    max_bytes: int = 5 * 1024 * 1024
+    in_flight: int = 2
+    spacing_seconds: float = 0.5  # between the starts of two requests
+
+
+class IndexerError(ProviderError):
+    """An indexer's failure; ``retry_after`` when it asked to be left alone that long (HTTP 429)."""
+
+    def __init__(self, message: str, retry_after: timedelta | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimiter:
+    """At most ``in_flight`` requests at once, their starts at least ``spacing`` seconds apart."""
+
+    def __init__(self, in_flight: int, spacing: float) -> None:
+        self._in_flight = in_flight
+        self._spacing = spacing
+        self._condition = threading.Condition()
+        self._running = 0
+        self._waiting = 0
+        self._next_start = 0.0
+
+    @property
+    def waiting(self) -> int:
+        """How many requests wait for their turn now."""
+        with self._condition:
+            return self._waiting
+
+    @contextmanager
+    def turn(self, deadline: float) -> Iterator[None]:
+        """Holds a slot while the block runs; TimeoutError when none came before ``deadline`` (monotonic)."""
+        with self._condition:
+            self._waiting += 1
+            try:
+                self._wait_for_slot(deadline)
+            finally:
+                self._waiting -= 1
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._running -= 1
+                self._condition.notify_all()
+
+    def _wait_for_slot(self, deadline: float) -> None:
+        while True:
+            now = time.monotonic()
+            wait = float("inf") if self._running >= self._in_flight else self._next_start - now
+            if wait <= 0:
+                self._next_start = now + self._spacing
+                return
+            if now >= deadline or self._next_start > deadline:  # no turn in time: say so now
+                raise TimeoutError
+            self._condition.wait(min(wait, deadline - now))
+
+
+class NewznabIndexer:
+    """One configured Torznab or Newznab feed (Prowlarr, Jackett, nZEDb, NZBHydra2...).
+
+    Build it once per configured indexer and keep it: its caps, its rate limit and the rest a
+    server asked for (Retry-After) live in the instance.
+    """
+
+    def __init__(self, settings: IndexerSettings, health: IndexerHealth, http: httpx.Client | None = None,
+                 *, clock: Clock = now_utc, limits: IndexerLimits = IndexerLimits()) -> None:
+        self.name = settings.name
+        self.settings = settings
+        self.health = health
+        self.limits = limits
+        self.url = api_url(settings.base_url)
+        self._http = http
+        self._clock = clock
+        self._limiter = RateLimiter(limits.in_flight, limits.spacing_seconds)
+        self._lock = threading.Lock()
+        self._caps: tuple[Caps, datetime] | None = None  # with when it goes stale
+        self._asked_to_wait_until: datetime | None = None
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self._limiter
+
+    def search(self, query: SearchQuery) -> list[Release]:
+        """Releases for the query, from the categories configured for its kind (none: no request)."""
+        why_not = self.resting()
+        if why_not is not None:
+            raise ProviderError(why_not)
+        categories = categories_for(self.settings.categories, query)
+        if not categories:
+            log.info("%s: no %s categories configured, not searched", self.name, "movie" if query.is_movie else "TV")
+            return []
+        deadline = time.monotonic() + self.limits.total_seconds
+        try:
+            params = search_params(self._current_caps(deadline), query, categories)
+            releases = parse_feed(self._call(params, deadline), self.settings)
+        except ProviderError as error:
+            raise self._failed(error) from None
+        if self.settings.id is not None:
+            self.health.succeeded(self.settings.id, self._clock())
+        kept = [release for release in releases if self._enough_seeders(release)]
+        log.info("%s: %d releases for %s (t=%s), %d with too few seeders left out",
+                 self.name, len(kept), describe(query), params["t"], len(releases) - len(kept))
+        return kept
+
+    def caps(self) -> Caps:
+        """What the indexer can do, asked again after ``CAPS_KEPT``."""
+        try:
+            return self._current_caps(time.monotonic() + self.limits.total_seconds)
+        except ProviderError as error:
+            raise ProviderError(self._hide_key(str(error))) from None
+
+    def test(self) -> str:
+        """Asks for the caps and a small search (health untouched); a message for people, or ProviderError."""
+        deadline = time.monotonic() + min(TEST_SECONDS, self.limits.total_seconds)
+        try:
+            caps = self._fresh_caps(deadline)
+            found = parse_feed(self._call({"t": SEARCH, "extended": "1", "limit": "10"}, deadline), self.settings)
+        except ProviderError as error:
+            message = self._hide_key(str(error))
+            log.info("Test of %s failed: %s", self.name, message)
+            raise ProviderError(message) from None
+        modes = ", ".join(mode for mode in (SEARCH, TV_SEARCH, MOVIE_SEARCH) if mode in caps.modes)
+        return (f"{self.name} answered: {len(caps.modes)} search modes ({modes}), {len(caps.categories)} categories; "
+                f"a search for recent releases found {len(found)}")
+
+    def resting(self) -> str | None:
+        """Why the indexer is not asked now (resting after failures, or asked to wait), or None."""
+        now = self._clock()
+        state = self.health.state(self.settings.id) if self.settings.id is not None else HealthState()
+        with self._lock:
+            rests = [until for until in (state.blocked_until, self._asked_to_wait_until) if until and until > now]
+        if not rests:
+            return None
+        failures = max(state.failures, 1)
+        last = f"; last error: {state.last_error}" if state.last_error else ""
+        return (f"{self.name} is resting until {utc_text(max(rests))} after {failures} "
+                f"failure{'s' if failures > 1 else ''} in a row{last}")
+
+    def _enough_seeders(self, release: Release) -> bool:
+        if self.settings.implementation != TORZNAB or release.seeders is None:
+            return True
+        return release.seeders >= self.settings.minimum_seeders
+
+    def _current_caps(self, deadline: float) -> Caps:
+        with self._lock:
+            kept = self._caps
+        if kept is not None and self._clock() < kept[1]:
+            return kept[0]
+        return self._fresh_caps(deadline)
+
+    def _fresh_caps(self, deadline: float) -> Caps:
+        caps = parse_caps(self._call({"t": "caps"}, deadline), self.name)
+        with self._lock:
+            self._caps = (caps, self._clock() + CAPS_KEPT)
+        return caps
+
+    def _call(self, params: dict[str, str], deadline: float) -> Element:
+        """One API request in the indexer's turn: the parsed answer, or ProviderError."""
+        sent = {**params, "apikey": self.settings.api_key} if self.settings.api_key else params
+        log.debug("%s: asking %s", self.name, params)
+        try:
+            with self._limiter.turn(deadline), self._client() as client:
+                timeout = self._timeout(deadline)
+                with client.stream("GET", self.url, params=sent, timeout=timeout) as response:
+                    if response.status_code >= 400:
+                        raise self._status_error(response, deadline)
+                    body = self._read(response, self.limits.max_bytes, deadline)
+                    content_type = response.headers.get("content-type", "")
+        except TimeoutError:
+            raise ProviderError(f"{self.name} is busy with other requests: no turn within "
+                                f"{self.limits.total_seconds:g} s") from None
+        except httpx.ConnectTimeout:
+            raise ProviderError(f"{self.name} did not accept a connection within {self.limits.connect_seconds:g} s; "
+                                "is it running and is the base URL right?") from None
+        except httpx.TimeoutException:
+            raise ProviderError(f"{self.name} did not answer within {self.limits.read_seconds:g} s") from None
+        except httpx.ConnectError as error:
+            raise ProviderError(f"{self.name} could not be reached ({error}); "
+                                "is it running and is the base URL right?") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            raise ProviderError(f"{self.name}: the request failed ({type(error).__name__}: {error})") from None
+        root = parse_xml(body, self.name, content_type)
+        raise_error_reply(root, self.name)
+        return root
+
+    def _client(self) -> AbstractContextManager[httpx.Client]:
+        """The client given, or one for this request only."""
+        if self._http is not None:
+            return nullcontext(self._http)
+        return httpx.Client(verify=tls_context(), follow_redirects=True, max_redirects=5)
+
+    def _timeout(self, deadline: float) -> httpx.Timeout:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ProviderError(f"{self.name} took longer than {self.limits.total_seconds:g} s")
+        return httpx.Timeout(min(self.limits.read_seconds, left), connect=min(self.limits.connect_seconds, left))
+
+    def _read(self, response: httpx.Response, limit: int, deadline: float) -> bytes:
+        """The body, refused beyond ``limit`` bytes (decompressed) or past the deadline."""
+        declared = to_int(response.headers.get("content-length"))
+        if declared is not None and declared > limit:
+            raise ProviderError(f"{self.name} sent an answer larger than {size_text(limit)}; refused")
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > limit:
+                raise ProviderError(f"{self.name} sent an answer larger than {size_text(limit)}; refused")
+            if time.monotonic() > deadline:
+                raise ProviderError(f"{self.name} took longer than {self.limits.total_seconds:g} s to send its answer")
+        return bytes(body)
+
+    def _status_error(self, response: httpx.Response, deadline: float) -> IndexerError:
+        """An HTTP error status as a message, with the ``<error>`` description the body may hold."""
+        status = response.status_code
+        said = self._error_description(response, deadline)
+        detail = f"HTTP {status}: {said}" if said else f"HTTP {status}"
+        if status in (401, 403):
+            return IndexerError(f"{self.name} rejected the API key ({detail}); check the key in the indexer's settings")
+        if status == 429:
+            now = self._clock()
+            wait = retry_after(response.headers.get("retry-after"), now)
+            return IndexerError(f"{self.name} asked to slow down ({detail}); resting until {utc_text(now + wait)}", wait)
+        if status == 404:
+            return IndexerError(f"{self.name} has no API at this base URL ({detail}); check the base URL")
+        if status >= 500:
+            return IndexerError(f"{self.name} had a server error ({detail}); try again later")
+        return IndexerError(f"{self.name} refused the request ({detail})")
+
+    def _error_description(self, response: httpx.Response, deadline: float) -> str | None:
+        """The description of an ``<error>`` body, when the body is one."""
+        try:
+            raise_error_reply(parse_xml(self._read(response, ERROR_BODY_BYTES, deadline), self.name), self.name)
+        except ErrorReply as reply:
+            return reply.description
+        except (ProviderError, httpx.HTTPError):
+            return None
+        return None
+
+    def _failed(self, error: ProviderError) -> IndexerError:
+        """Records the failure (health, the rest asked for, the log); the error to raise, the key hidden."""
+        message = self._hide_key(str(error))
+        wait = error.retry_after if isinstance(error, IndexerError) else None
+        now = self._clock()
+        if wait is not None:
+            with self._lock:
+                self._asked_to_wait_until = max(now + wait, self._asked_to_wait_until or now)
+        if self.settings.id is not None:
+            self.health.failed(self.settings.id, message, now)
+        log.warning("%s", message)
+        return IndexerError(message, wait)
+
+    def _hide_key(self, text: str) -> str:
+        key = self.settings.api_key
+        for form in {key, quote(key, safe="")} if key else ():
+            text = text.replace(form, "***")
+        return text
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every request: loading the CA bundle takes a quarter of a second."""
+    return httpx.create_ssl_context()
+
+
+def api_url(base_url: str) -> str:
+    """The API endpoint: ``<base_url>api``, or the base URL itself when it ends in ``/api``."""
+    root = base_url.strip().rstrip("/")
+    return root if root.endswith("/api") else f"{root}/api"
+
+
+def categories_for(configured: Sequence[int], query: SearchQuery) -> list[int]:
+    """The configured categories of the query's kind: 2000-range for movies, 5000-range for TV."""
+    wanted = MOVIE_CATEGORIES if query.is_movie else TV_CATEGORIES
+    return [category for category in configured if category in wanted]
+
+
+def search_params(caps: Caps, query: SearchQuery, categories: Sequence[int]) -> dict[str, str]:
+    """The request for one query: ids and season/episode where the caps take them, else a title query."""
+    params = {"cat": ",".join(map(str, categories)), "extended": "1"}
+    if caps.max_limit:
+        params["limit"] = str(min(caps.max_limit, PAGE_SIZE))
+    return params | (movie_params(caps, query) if query.is_movie else tv_params(caps, query))
+
+
+def movie_params(caps: Caps, query: SearchQuery) -> dict[str, str]:
+    ids = id_params(caps, MOVIE_SEARCH, query)
+    if ids:
+        return {"t": "movie", **ids}
+    title = f"{query.title} {query.year}" if query.year else query.title
+    return {"t": "movie" if caps.supports(MOVIE_SEARCH, "q") else "search", "q": title}
+
+
+def tv_params(caps: Caps, query: SearchQuery) -> dict[str, str]:
+    numbers = {"season": str(query.season)}
+    if query.episode is not None:
+        numbers["ep"] = str(query.episode)
+    if caps.supports(TV_SEARCH, *numbers):
+        ids = id_params(caps, TV_SEARCH, query)
+        if ids:
+            return {"t": "tvsearch", **ids, **numbers}
+        if caps.supports(TV_SEARCH, "q"):
+            return {"t": "tvsearch", "q": query.title, **numbers}
+    return {"t": "tvsearch" if caps.supports(TV_SEARCH, "q") else "search", "q": f"{query.title} {episode_code(query)}"}
+
+
+def id_params(caps: Caps, mode: str, query: SearchQuery) -> dict[str, str]:
+    """The query's ids that the mode takes."""
+    ids = ((name, read(query)) for name, read in ID_PARAMS)
+    return {name: str(value) for name, value in ids if value is not None and caps.supports(mode, name)}
+
+
+def retry_after(header: str | None, now: datetime) -> timedelta:
+    """A Retry-After header (seconds or an HTTP date) as a wait, within a day; a minute when absent."""
+    seconds = to_int(header)
+    if seconds is not None:
+        wait = timedelta(seconds=min(seconds, int(RETRY_AFTER_LONGEST.total_seconds())))
+    else:
+        when = http_date(header)
+        wait = when - now if when is not None else timedelta(0)
+    if wait <= timedelta(0):
+        return RETRY_AFTER_DEFAULT
+    return min(wait, RETRY_AFTER_LONGEST)
+
+
+def episode_code(query: SearchQuery) -> str:
+    """``S01E02`` for an episode, ``S01`` for a season."""
+    return f"S{query.season or 0:02d}" + (f"E{query.episode:02d}" if query.episode is not None else "")
+
+
+def describe(query: SearchQuery) -> str:
+    """The query for people: ``Title (2020)``, ``Title S01E02``."""
+    if query.is_movie:
+        return f"{query.title} ({query.year})" if query.year else query.title
+    return f"{query.title} {episode_code(query)}"
+
+
+def utc_text(moment: datetime) -> str:
+    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def size_text(size: int) -> str:
+    mb = 1024 * 1024
+    return f"{size / mb:g} MB" if size >= mb else f"{size / 1024:g} KB"
