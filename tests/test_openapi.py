@@ -59,6 +59,16 @@ EXPECTED_STATUSES = {
     ("get", "/api/openapi.json"): {"200"},
     ("get", "/healthz"): {"200", "503"},
 }
+for _kind, _id in (("indexers", "indexerId"), ("download-clients", "clientId")):  # providers-api.md
+    EXPECTED_STATUSES.update({
+        ("get", f"/api/{_kind}"): {"200", "400", "401"},
+        ("post", f"/api/{_kind}"): {"201", "400", "401", "403", "409"},
+        ("post", f"/api/{_kind}/test"): {"200", "400", "401", "403", "422"},
+        ("get", f"/api/{_kind}/{{{_id}}}"): {"200", "400", "401", "404"},
+        ("put", f"/api/{_kind}/{{{_id}}}"): {"200", "400", "401", "403", "404", "409"},
+        ("delete", f"/api/{_kind}/{{{_id}}}"): {"200", "400", "401", "403", "404"},
+        ("post", f"/api/{_kind}/{{{_id}}}/test"): {"200", "400", "401", "403", "404", "422"},
+    })
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
@@ -279,11 +289,11 @@ def test_security_is_api_key_header_or_session_cookie_and_only_two_routes_are_pu
 def test_state_changing_operations_document_csrf_and_closed_request_bodies(document: dict[str, Any]) -> None:
     for method, path, operation in operations(document):
         body = operation.get("requestBody")
-        if method in ("post", "put"):
+        if method in ("post", "put", "delete"):
             names = [resolved(document, p)["name"] for p in operation.get("parameters", [])]
             assert "X-CSRFToken" in names, (method, path)
             assert "403" in operation["responses"], (method, path)
-            assert body is not None, (method, path)
+            assert (body is not None) == (method != "delete"), (method, path)
         else:
             assert body is None and "403" not in operation["responses"], (method, path)
         if body is not None:
@@ -490,6 +500,7 @@ def test_a_method_a_path_does_not_take_is_a_405_that_says_which_it_does(
     error = contract.schema_at(["components", "schemas", "Error"])
     for path, item in document["paths"].items():
         url = path.replace("{taskId}", "task_upgrade").replace("{historyId}", "exec_nope")
+        url = url.replace("{indexerId}", "1").replace("{clientId}", "1")
         response = anonymous.open(url, method="PATCH", headers=key)  # no path takes PATCH
         assert response.status_code == 405 and response.mimetype == JSON, (path, response.status_code)
         contract.assert_valid(response.get_json(), error, f"PATCH {path}")
@@ -803,3 +814,52 @@ def test_stream_is_an_event_stream_whose_events_match(
     assert runtime.broker.subscriber_count() == 0  # closing the responses ended both streams
     app.config["MAX_STREAMS"] = 0
     contract.call(anonymous, "get", "/api/tasks/stream", 503, headers=key)
+
+
+def test_provider_routes_match_in_success_and_error_cases(
+    contract: Contract, anonymous: FlaskClient, key: dict[str, str], runtime: Runtime, tmp_path: Path,
+) -> None:
+    c, a = contract, anonymous
+    refused = "http://127.0.0.1:9/"  # the discard port: nothing listens there
+    kinds = [
+        ("/api/indexers", "indexer", {"name": "Prowlarr", "implementation": "torznab", "baseUrl": refused,
+                                      "apiKey": "k"}),
+        ("/api/download-clients", "downloadClient", {"name": "Drop", "implementation": "blackhole",
+                                                     "torrentFolder": str(tmp_path), "password": "p"}),
+    ]
+    for base, singular, body in kinds:
+        made = c.call(a, "post", base, 201, headers=key, json=body)[singular]
+        item = f"{base}/{made['id']}"
+        other = c.call(a, "post", base, 201, headers=key, json={**body, "name": "Other", "priority": 1})[singular]
+        runtime.providers.health.failed(int(other["id"]), "Connection refused", now_utc())
+        listed = c.call(a, "get", base, 200, headers=key)
+        assert [p["id"] for p in next(iter(listed.values()))] == [other["id"], made["id"]]
+        assert c.call(a, "get", item, 200, headers=key)[singular] == made
+        changed = c.call(a, "put", item, 200, headers=key, json={"priority": 3, "enabled": False})[singular]
+        assert (changed["priority"], changed["enabled"]) == (3, False)
+        c.call(a, "put", item, 200, headers=key, json={})
+        c.call(a, "post", base, 409, headers=key, json={**body, "name": "OTHER"})
+        c.call(a, "put", item, 409, headers=key, json={"name": "other"})
+        for bad in ({**body, "priority": 0}, {**body, "colour": 1}, {"name": "x"}, {**body, "enabled": "yes"}):
+            c.call(a, "post", base, 400, headers=key, json=bad)
+            c.call(a, "post", f"{base}/test", 400, headers=key, json=bad)
+        c.call(a, "post", base, 400, headers=key, data="{", content_type="application/json")
+        c.call(a, "put", item, 400, headers=key, json={"priority": "3"})
+        c.call(a, "post", f"{item}/test", 400, headers=key, json={"name": ""})
+        c.call(a, "get", f"{base}?apikey=x", 400, headers=key)
+        for method in ("get", "put", "delete"):
+            c.call(a, method, f"{base}/999999", 404, headers=key, **({"json": {}} if method == "put" else {}))
+        c.call(a, "post", f"{base}/999999/test", 404, headers=key)
+        c.call(a, "get", base, 401)
+        c.call(a, "delete", item, 401, headers={"x-api-key": "cinephage_" + "0" * 64})
+        c.call(a, "delete", item, 200, headers=key)
+        c.call(a, "delete", item, 404, headers=key)
+    c.call(a, "post", "/api/download-clients", 400, headers=key, json={"name": "B", "implementation": "blackhole"})
+    drop = {"name": "Drop", "implementation": "blackhole", "torrentFolder": str(tmp_path)}
+    assert c.call(a, "post", "/api/download-clients/test", 200, headers=key, json=drop)["success"] is True
+    c.call(a, "post", "/api/download-clients/test", 422, headers=key, json={**drop, "torrentFolder": "/nowhere/x"})
+    indexer = {"name": "Prowlarr", "implementation": "newznab", "baseUrl": refused}
+    c.call(a, "post", "/api/indexers/test", 422, headers=key, json=indexer)
+    saved = c.call(a, "post", "/api/indexers", 201, headers=key, json=indexer)["indexer"]
+    c.call(a, "post", f"/api/indexers/{saved['id']}/test", 422, headers=key)
+    c.call(a, "post", f"/api/indexers/{saved['id']}/test", 422, headers=key, json={"apiKey": "other"})

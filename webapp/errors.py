@@ -35,3 +35,10 @@ class NotFound(AppError):
 class Unauthorized(AppError):
     status = 401
     code = "UNAUTHORIZED"
+
+
+class Conflict(AppError):
+    """The request clashes with what is stored (a name already taken)."""
+
+    status = 409
+    code = "CONFLICT"

@@ -10,6 +10,7 @@ from .engine.events import EventBroker
 from .engine.registry import TaskRegistry
 from .engine.scheduler import Engine
 from .services.history import HistoryService
+from .services.providers import ProviderService
 from .services.tasks import TaskService
 
 
@@ -21,10 +22,12 @@ class Runtime:
     engine: Engine
     tasks: TaskService = field(init=False)
     history: HistoryService = field(init=False)
+    providers: ProviderService = field(init=False)
 
     def __post_init__(self) -> None:
         self.tasks = TaskService(self.db, self.registry, self.broker, self.engine)
         self.history = HistoryService(self.db, self.registry)
+        self.providers = ProviderService(self.db)
 
 
 def runtime_of(app: Flask) -> Runtime:

@@ -16,3 +16,4 @@ def _authenticate() -> None:
 
 
 from . import routes  # noqa: E402,F401  (routes register on bp)
+from . import providers  # noqa: E402,F401

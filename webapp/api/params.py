@@ -59,3 +59,17 @@ def choice(body: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
     if value not in choices or type(value) is not str:
         raise ValidationError(f"'{name}' must be one of: {', '.join(choices)}", "INVALID_FIELD")
     return value
+
+
+def string(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if type(value) is not str:
+        raise ValidationError(f"'{name}' must be a JSON string", "INVALID_FIELD")
+    return value
+
+
+def integer_list(body: dict[str, Any], name: str) -> list[int]:
+    value = body.get(name)
+    if type(value) is not list or any(type(item) is not int for item in value):
+        raise ValidationError(f"'{name}' must be a JSON array of integers", "INVALID_FIELD")
+    return value

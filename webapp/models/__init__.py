@@ -13,6 +13,7 @@ from .library import (
     SubtitleFile,
     WantedLanguage,
 )
+from .providers import BlocklistEntry, DownloadClientSetting, IndexerSetting, IndexerStatus
 from .tasks import (
     FINISHED_STATUSES,
     RUN_CANCELLED,
@@ -28,9 +29,9 @@ from .tasks import (
 )
 
 __all__ = [
-    "ApiKey", "Base", "Episode", "FINISHED_STATUSES", "ImportQueueEntry", "LoginAttempts", "MediaFile", "Movie",
-    "PendingRelease", "ProfileQuality", "QualityProfile", "RUN_CANCELLED", "RUN_COMPLETED",
-    "RUN_FAILED", "RUN_QUEUED", "RUN_RUNNING", "Series", "SubtitleFile", "TaskActivity",
-    "TaskActivityCount", "TaskEvent", "TaskRun", "TaskSetting", "UTCDateTime", "User", "WantedLanguage",
-    "new_session_token",
+    "ApiKey", "Base", "BlocklistEntry", "DownloadClientSetting", "Episode", "FINISHED_STATUSES", "ImportQueueEntry",
+    "IndexerSetting", "IndexerStatus", "LoginAttempts", "MediaFile", "Movie", "PendingRelease", "ProfileQuality",
+    "QualityProfile", "RUN_CANCELLED", "RUN_COMPLETED", "RUN_FAILED", "RUN_QUEUED", "RUN_RUNNING", "Series",
+    "SubtitleFile", "TaskActivity", "TaskActivityCount", "TaskEvent", "TaskRun", "TaskSetting", "UTCDateTime", "User",
+    "WantedLanguage", "new_session_token",
 ]
