@@ -11,7 +11,6 @@ from webapp.library import (
     MediaItem, Profile, cutoff_unmet_items, import_queue, load_profiles, missing_items, missing_subtitles,
     newly_aired_episodes, pending_releases, series_to_refresh, upgradable_items, upgradable_subtitles,
 )
-from webapp.providers import Release
 
 
 @pytest.fixture
@@ -194,15 +193,9 @@ def test_series_to_refresh_are_monitored_and_known_least_recent_first(db: Databa
     ]
 
 
-def test_profiles_load_with_ranks_and_pick_the_best_release(db: Database, lib: Library) -> None:
+def test_profiles_load_with_their_ranks(db: Database, lib: Library) -> None:
     hd = lib.profile()
     with db.read() as session:
         profile = load_profiles(session)[hd]
-    releases = [
-        Release("a", "HDTV-720p", "i", "u", score=99), Release("b", "WEBDL-1080p", "i", "u", score=5),
-        Release("c", "WEBDL-1080p", "i", "u", score=9), Release("d", "Remux-2160p", "i", "u", score=100),
-    ]
     assert (profile.cutoff_rank, profile.rank("Bluray-1080p"), profile.rank("Remux-2160p")) == (3, 4, 0)
-    assert profile.best_release(releases, 1) == releases[2]
-    assert profile.best_release(releases, 4) is None
-    assert Profile(1, "Empty", {}, "x", True, 1).best_release(releases, 1) is None
+    assert (profile.top_rank, Profile(1, "Empty", {}, "x", True, 1).top_rank) == (4, 0)

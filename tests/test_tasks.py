@@ -1,10 +1,11 @@
-"""The nine task bodies, run on a temporary SQLite database with fake providers."""
+"""The nine task bodies, run on a temporary database (SQLite and PostgreSQL) with fake providers."""
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from sqlalchemy import select, update
 from builders import NOW, TODAY, Library, activity, column, finish, run, start
 from webapp.db import Database
 from webapp.engine.context import RunStopped
+from webapp.errors import ValidationError
+from webapp.library import MediaItem
+from webapp.library.delay import Delay, save_delay
 from webapp.models import (
     RUN_CANCELLED, Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, Series, SubtitleFile,
     TaskActivity, TaskRun, TaskSetting,
@@ -21,6 +25,9 @@ from webapp.models import (
 from webapp.providers import (
     EpisodeInfo, ProviderError, ProviderSet, Release, SearchQuery, SubtitleRequest, SubtitleResult,
 )
+from webapp.providers.settings import ClientSettings
+from webapp.services.delay import DelayService
+from webapp.services.providers import Blocklist
 from webapp.tasks import build_registry, system
 
 # --- fakes of the provider protocols ---------------------------------------------------------
@@ -39,12 +46,26 @@ class FakeIndexer:
 
 @dataclass
 class FakeClient:
-    name: str = "Fake Client"
-    added: list[Release] = field(default_factory=list)
+    """A download client that takes what it is given, except the titles in ``refuse``."""
 
-    def add(self, release: Release) -> str:
-        self.added.append(release)
+    name: str = "Fake Client"
+    protocols: tuple[str, ...] = ("torrent",)
+    settings: ClientSettings = field(default_factory=lambda: ClientSettings("Fake Client", "qbittorrent"))
+    refuse: set[str] = field(default_factory=set)
+    added: list[tuple[str, str]] = field(default_factory=list)  # (release title, category)
+
+    def add(self, release: Release, category: str) -> str:
+        if release.title in self.refuse:
+            raise ProviderError("the torrent is invalid")
+        self.added.append((release.title, category))
         return f"dl-{len(self.added)}"
+
+    def test(self) -> str:
+        return "fine"
+
+    @property
+    def titles(self) -> list[str]:
+        return [title for title, _ in self.added]
 
 
 @dataclass
@@ -80,12 +101,20 @@ class FakeMetadata:
         return self.episodes_by_series[series_tmdb_id]
 
 
-def release(title: str, quality: str, score: int = 0, full_season: bool = False) -> Release:
-    return Release(title, quality, "Fake Indexer", f"https://example.invalid/{title}", score=score, full_season=full_season)
+def release(title: str, *, protocol: str = "torrent", seeders: int | None = None, size_gb: float | None = None,
+            published: datetime | None = None, indexer_id: int | None = None) -> Release:
+    """A release as an indexer offers it: its quality is read from its name."""
+    return Release(
+        title, "", "Fake Indexer", f"https://example.invalid/{title}", protocol=protocol, seeders=seeders,
+        size_bytes=int(size_gb * 1e9) if size_gb else None, published_at=published, indexer_id=indexer_id,
+    )
 
 
 def subtitle(language: str, score: int, reference: str = "r") -> SubtitleResult:
     return SubtitleResult("Fake Subs", language, score, reference)
+
+
+WANTED_WEB = "Wanted.2019.1080p.WEB-DL.DDP5.1.H.264-FLUX"
 
 
 # --- running a task --------------------------------------------------------------------------
@@ -139,7 +168,7 @@ def small_library(lib: Library) -> dict[str, int]:
                                   (weak_file, "fr", 100), (ids["fresh_file"], "en", 100)):
         lib.subtitle(file, language, score)
     ids["entry"] = lib.queued(ids["fresh_file"], NOW - timedelta(minutes=5))
-    ids["pending"] = lib.pending("Wanted.Release", NOW - timedelta(minutes=1), movie=ids["wanted"])
+    ids["pending"] = lib.pending(WANTED_WEB, NOW - timedelta(minutes=1), movie=ids["wanted"])
     return ids
 
 
@@ -149,7 +178,7 @@ def small_library(lib: Library) -> dict[str, int]:
     ("task_cutoff_unmet", [("Low (2019)", "search", "skipped", "No indexer configured")]),
     ("task_upgrade", [("Low (2019)", "search", "skipped", "No indexer configured")]),
     ("task_pending_releases", [
-        ("Wanted (2019)", "grab", "skipped", "No download client configured (would grab Wanted.Release)"),
+        ("Wanted (2019)", "grab", "skipped", f"No download client configured (would grab {WANTED_WEB})"),
     ]),
     ("task_missing_subtitles", [("Fresh (2019)", "download_subtitle", "skipped", "No subtitle provider configured (wanted: fr)")]),
     ("task_subtitle_upgrade", [("Weak (2019)", "upgrade_subtitle", "skipped", "No subtitle provider configured (wanted: en)")]),
@@ -177,34 +206,61 @@ def test_an_import_is_taken_off_the_queue_even_without_providers(db: Database, s
 # --- monitoring ------------------------------------------------------------------------------
 
 
+def grabbing(*indexers: FakeIndexer, clients: list[FakeClient], **more: Any) -> ProviderSet:
+    return ProviderSet(indexers=list(indexers), download_clients=list(clients), **more)
+
+
+def pending_rows(db: Database) -> list[tuple[Any, ...]]:
+    with db.read() as session:
+        rows = session.execute(select(
+            PendingRelease.title, PendingRelease.quality, PendingRelease.protocol, PendingRelease.seeders,
+            PendingRelease.size_bytes, PendingRelease.indexer_id, PendingRelease.published_at,
+            PendingRelease.release_at, PendingRelease.season_pack, PendingRelease.status,
+        ).order_by(PendingRelease.id))
+        return [tuple(row) for row in rows]
+
+
+def blocked(db: Database, movie: int) -> list[tuple[str, str, str | None]]:
+    entries = Blocklist(db).list(MediaItem("movie", movie, "", 0))
+    return sorted((entry.title, entry.reason, entry.indexer) for entry in entries)
+
+
 def test_missing_grabs_the_best_release_in_the_profile_and_starts_the_cooldown(db: Database, lib: Library) -> None:
     movie = lib.movie("Wanted", lib.profile())
-    offered = [release("W.720p", "HDTV-720p", 99), release("W.WEB.a", "WEBDL-1080p", 5),
-               release("W.WEB.b", "WEBDL-1080p", 9), release("W.Remux", "Remux-2160p", 100)]
+    best = "Wanted.2019.1080p.WEB-DL.DDP5.1.H.264-NTb"
+    offered = [release("Wanted.2019.720p.HDTV.x264-CTU", seeders=400), release(WANTED_WEB, seeders=5),
+               release(best, seeders=90), release("Wanted.2019.2160p.BluRay.REMUX.HEVC-FGT", seeders=900)]
     indexer, client = FakeIndexer(lambda query: offered), FakeClient()
-    ctx = run(db, "task_missing_episodes", ProviderSet(indexers=[indexer], download_client=client))
+    ctx = run(db, "task_missing_episodes", grabbing(indexer, clients=[client]))
     assert indexer.queries == [SearchQuery.movie("Wanted", 2019, None)]
-    assert client.added == [offered[2]]
-    assert activity(ctx) == [("Wanted (2019)", "grab", "grabbed", "Grabbed W.WEB.b (WEBDL-1080p) from Fake Indexer")]
+    assert client.added == [(best, "movies")]
+    assert activity(ctx) == [("Wanted (2019)", "grab", "grabbed",
+                              f"Grabbed {best} (WEBDL-1080p, 90 seeders) from Fake Indexer → Fake Client; "
+                              "4 results, 3 accepted")]
     assert (ctx.processed, ctx.affected) == (1, 1)
     assert column(db, Movie.last_searched_at, movie) == NOW
 
 
 def test_missing_records_empty_and_failed_searches(db: Database, lib: Library) -> None:
     hd = lib.profile()
-    nothing, broken = lib.movie("Nothing", hd), lib.movie("Broken", hd)
+    nothing, broken, empty = lib.movie("Nothing", hd), lib.movie("Broken", hd), lib.movie("Empty", hd)
 
     def answer(query: SearchQuery) -> list[Release]:
         if query.title == "Broken":
             raise ProviderError("timed out")
-        return [release("N.Remux", "Remux-2160p")]
+        if query.title == "Empty":
+            return []
+        return [release("Nothing.2019.2160p.BluRay.REMUX.HEVC-FGT"), release("Nothing.2019.HDCAM.x264-XYZ")]
 
-    ctx = run(db, "task_missing_episodes", ProviderSet(indexers=[FakeIndexer(answer)], download_client=FakeClient()))
+    ctx = run(db, "task_missing_episodes", grabbing(FakeIndexer(answer), clients=[FakeClient()]))
     assert activity(ctx) == [
-        ("Nothing (2019)", "search", "no_results", "No release in profile HD-1080p (1 results)"),
-        ("Broken (2019)", "search", "failed", "Fake Indexer: timed out"),
+        ("Nothing (2019)", "search", "no_results",
+         "Searched 1 indexer for Nothing (2019): 2 results, 0 accepted: 1 not in profile, 1 CAM"),
+        ("Broken (2019)", "search", "failed",
+         "Searched 1 indexer for Broken (2019): none answered: Fake Indexer failed: timed out"),
+        ("Empty (2019)", "search", "no_results", "Searched 1 indexer for Empty (2019): 0 results"),
     ]
-    assert column(db, Movie.last_searched_at, nothing) == NOW
+    assert column(db, Movie.last_searched_at, nothing) == column(db, Movie.last_searched_at, empty) == NOW
     assert column(db, Movie.last_searched_at, broken) is None  # a failed search is tried again next run
 
 
@@ -233,27 +289,40 @@ def half_missing_season(lib: Library) -> None:
     lib.episode(show, 2, 4, TODAY)
 
 
-def test_a_season_pack_is_grabbed_once_for_a_half_missing_season(db: Database, half_missing_season: None) -> None:
-    pack = release("Show.S01.1080p", "WEBDL-1080p", full_season=True)
+PACK = "Show.S01.1080p.WEB-DL.x264-NTb"
 
+
+def test_a_season_pack_is_grabbed_once_for_a_half_missing_season(db: Database, half_missing_season: None) -> None:
     def answer(query: SearchQuery) -> list[Release]:
-        return [pack, release("Show.S01E02", "Bluray-1080p")] if query.is_season_pack else [release("Single", "SDTV")]
+        if query.is_season_pack:
+            return [release(title) for title in (
+                PACK, "Show.S01E02.1080p.BluRay.x264-SPARKS", "Show.S01.Part.1.1080p.WEB-DL.x264-NTb",
+            )]
+        return [release(f"Show.S0{query.season}E0{query.episode}.HDTV.x264-LOL")]
 
     indexer, client = FakeIndexer(answer), FakeClient()
-    ctx = run(db, "task_missing_episodes", ProviderSet(indexers=[indexer], download_client=client))
-    grabbed = ("grab", "grabbed", "Grabbed Show.S01.1080p (WEBDL-1080p) from Fake Indexer")
+    ctx = run(db, "task_missing_episodes", grabbing(indexer, clients=[client]))
+    grabbed = ("grab", "grabbed",
+               f"Grabbed {PACK} (WEBDL-1080p) from Fake Indexer → Fake Client; 3 results, 1 accepted")
     assert activity(ctx) == [(f"Show S01E0{n}", *grabbed) for n in (2, 3, 4)] + [
-        ("Show S02E04", "grab", "grabbed", "Grabbed Single (SDTV) from Fake Indexer"),
+        ("Show S02E04", "grab", "grabbed",
+         "Grabbed Show.S02E04.HDTV.x264-LOL (SDTV) from Fake Indexer → Fake Client; 1 result, 1 accepted"),
     ]
-    assert client.added == [pack, release("Single", "SDTV")]
+    assert client.added == [(PACK, "tv"), ("Show.S02E04.HDTV.x264-LOL", "tv")]
     assert indexer.queries == [SearchQuery.season_pack("Show", 1, None), SearchQuery.for_episode("Show", 2, 4, None)]
     assert ctx.affected == 4
 
 
 def test_without_a_season_pack_each_episode_is_searched(db: Database, half_missing_season: None) -> None:
-    indexer = FakeIndexer(lambda query: [] if query.is_season_pack else [release(f"E{query.episode}", "SDTV")])
-    ctx = run(db, "task_missing_episodes", ProviderSet(indexers=[indexer], download_client=FakeClient()))
-    assert [row[3] for row in activity(ctx)] == [f"Grabbed E{n} (SDTV) from Fake Indexer" for n in (2, 3, 4, 4)]
+    def answer(query: SearchQuery) -> list[Release]:
+        return [] if query.is_season_pack else [release(f"Show.S0{query.season}E0{query.episode}.HDTV.x264-LOL")]
+
+    indexer = FakeIndexer(answer)
+    ctx = run(db, "task_missing_episodes", grabbing(indexer, clients=[FakeClient()]))
+    assert [row[3] for row in activity(ctx)] == [
+        f"Grabbed Show.S0{season}E0{n}.HDTV.x264-LOL (SDTV) from Fake Indexer → Fake Client; 1 result, 1 accepted"
+        for season, n in ((1, 2), (1, 3), (1, 4), (2, 4))
+    ]
     assert [q.episode for q in indexer.queries] == [None, 2, 3, 4, 4]
 
 
@@ -261,47 +330,292 @@ def test_cutoff_unmet_grabs_only_a_better_release(db: Database, lib: Library) ->
     hd = lib.profile()
     lib.file("HDTV-720p", movie=lib.movie("Better", hd))
     lib.file("HDTV-720p", movie=lib.movie("Same", hd))
-    offers = {"Better": [release("B.720p", "HDTV-720p", 100), release("B.WEB", "WEBDL-1080p", 1)],
-              "Same": [release("S.720p", "HDTV-720p", 100)]}
+    offers = {"Better": [release("Better.2019.720p.HDTV.x264-CTU", seeders=900),
+                         release("Better.2019.1080p.WEB-DL.x264-NTb", seeders=3)],
+              "Same": [release("Same.2019.720p.HDTV.x264-CTU"), release("Same.2019.HDTV.x264-LOL")]}
     client = FakeClient()
-    ctx = run(db, "task_cutoff_unmet", ProviderSet([FakeIndexer(lambda q: offers[q.title])], client))
+    ctx = run(db, "task_cutoff_unmet", grabbing(FakeIndexer(lambda q: offers[q.title]), clients=[client]))
     assert activity(ctx) == [
-        ("Better (2019)", "grab", "grabbed", "Grabbed B.WEB (WEBDL-1080p) from Fake Indexer"),
-        ("Same (2019)", "search", "no_results", "No release of WEBDL-1080p or better (1 results)"),
+        ("Better (2019)", "grab", "grabbed",
+         "Grabbed Better.2019.1080p.WEB-DL.x264-NTb (WEBDL-1080p, 3 seeders) from Fake Indexer → Fake Client; "
+         "2 results, 1 accepted"),
+        ("Same (2019)", "search", "no_results",
+         "Searched 1 indexer for Same (2019): 2 results, 0 accepted: 2 not an upgrade"),
     ]
-    assert [r.title for r in client.added] == ["B.WEB"]
+    assert client.titles == ["Better.2019.1080p.WEB-DL.x264-NTb"]
 
 
 def test_upgrade_needs_the_profiles_minimum_increment(db: Database, lib: Library) -> None:
     lib.file("SDTV", movie=lib.movie("Film", lib.profile(increment=2)))
-    offered = [release("F.720p", "HDTV-720p", 100)]
-    indexer = FakeIndexer(lambda query: offered)
-    ctx = run(db, "task_upgrade", ProviderSet([indexer], FakeClient()))
-    assert activity(ctx) == [("Film (2019)", "search", "no_results", "No release of WEBDL-1080p or better (1 results)")]
-    offered.append(release("F.WEB", "WEBDL-1080p", 1))
-    ctx = run(db, "task_upgrade", ProviderSet([indexer], FakeClient()), force=True)
-    assert activity(ctx) == [("Film (2019)", "grab", "grabbed", "Grabbed F.WEB (WEBDL-1080p) from Fake Indexer")]
+    offered = [release("Film.2019.720p.HDTV.x264-CTU")]
+    providers = grabbing(FakeIndexer(lambda query: offered), clients=[FakeClient()])
+    ctx = run(db, "task_upgrade", providers)
+    assert activity(ctx) == [
+        ("Film (2019)", "search", "no_results",
+         "Searched 1 indexer for Film (2019): 1 result, 0 accepted: 1 not an upgrade"),
+    ]
+    offered.append(release("Film.2019.1080p.WEB-DL.x264-NTb"))
+    ctx = run(db, "task_upgrade", providers, force=True)
+    assert activity(ctx) == [("Film (2019)", "grab", "grabbed",
+                              "Grabbed Film.2019.1080p.WEB-DL.x264-NTb (WEBDL-1080p) from Fake Indexer → Fake Client; "
+                              "2 results, 1 accepted")]
+
+
+def test_the_activity_counts_why_each_release_was_rejected_across_indexers(db: Database, lib: Library) -> None:
+    show = lib.series("Show", lib.profile())
+    lib.file("HDTV-720p", episode=lib.episode(show, 1, 2, TODAY - timedelta(days=3)))
+    first = FakeIndexer(lambda q: [release(title) for title in (
+        "Show.S01E02.720p.HDTV.x264-CTU", "Show.S01E03.1080p.WEB-DL.x264-NTb", "Show.S01E02.HDCAM.x264-XYZ",
+    )], name="First")
+    second = FakeIndexer(lambda q: [release(title) for title in (
+        "Show.S01E02.720p.HDTV.x264-KILLERS", "Show.S01E02.HDTV.x264-LOL", "Show.S01E01.1080p.WEB-DL.x264-NTb",
+    )], name="Second")
+    ctx = run(db, "task_cutoff_unmet", grabbing(first, second, clients=[FakeClient()]))
+    assert activity(ctx) == [("Show S01E02", "search", "no_results",
+                              "Searched 2 indexers for Show S01E02: 6 results, 0 accepted: "
+                              "3 not an upgrade, 2 wrong episode, 1 CAM")]
+
+
+def test_an_indexer_that_fails_is_named_while_another_ones_answer_is_used(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    wanted, nothing = lib.movie("Wanted", hd), lib.movie("Nothing", hd)
+
+    def broken(query: SearchQuery) -> list[Release]:
+        raise ProviderError("Broken Indexer did not answer within 10 s")
+
+    answering = FakeIndexer(lambda q: [release(WANTED_WEB, seeders=12)] if q.title == "Wanted" else [])
+    client = FakeClient()
+    ctx = run(db, "task_missing_episodes", grabbing(FakeIndexer(broken, name="Broken Indexer"), answering,
+                                                    clients=[client]))
+    failed = "Broken Indexer failed: Broken Indexer did not answer within 10 s"
+    assert activity(ctx) == [
+        ("Wanted (2019)", "grab", "grabbed",
+         f"Grabbed {WANTED_WEB} (WEBDL-1080p, 12 seeders) from Fake Indexer → Fake Client; 1 result, 1 accepted; "
+         f"{failed}"),
+        ("Nothing (2019)", "search", "no_results", f"Searched 2 indexers for Nothing (2019): 0 results; {failed}"),
+    ]
+    assert client.titles == [WANTED_WEB]
+    assert column(db, Movie.last_searched_at, wanted) == column(db, Movie.last_searched_at, nothing) == NOW
+
+
+def test_a_grab_goes_to_the_first_client_of_its_protocol_in_the_category_of_its_kind(
+    db: Database, lib: Library
+) -> None:
+    hd = lib.profile()
+    lib.movie("Film", hd)
+    lib.episode(lib.series("Show", hd), 1, 1, TODAY - timedelta(days=1))
+
+    def answer(query: SearchQuery) -> list[Release]:
+        if query.is_movie:
+            return [release("Film.2019.1080p.BluRay.x264-SPARKS", protocol="usenet"),
+                    release("Film.2019.720p.HDTV.x264-CTU", seeders=50)]
+        return [release("Show.S01E01.1080p.WEB-DL.x264-NTb", seeders=50)]
+
+    sabnzbd = FakeClient("SABnzbd", ("usenet",), ClientSettings("SABnzbd", "sabnzbd", movie_category="films"))
+    first = FakeClient("qBittorrent", settings=ClientSettings("qBittorrent", "qbittorrent", tv_category="sonarr"))
+    second = FakeClient("Transmission")
+    ctx = run(db, "task_missing_episodes", grabbing(FakeIndexer(answer), clients=[sabnzbd, first, second]))
+    assert sabnzbd.added == [("Film.2019.1080p.BluRay.x264-SPARKS", "films")]
+    assert first.added == [("Show.S01E01.1080p.WEB-DL.x264-NTb", "sonarr")]
+    assert second.added == []
+    assert [row[3] for row in activity(ctx)] == [
+        "Grabbed Show.S01E01.1080p.WEB-DL.x264-NTb (WEBDL-1080p, 50 seeders) from Fake Indexer → qBittorrent; "
+        "1 result, 1 accepted",
+        "Grabbed Film.2019.1080p.BluRay.x264-SPARKS (Bluray-1080p) from Fake Indexer → SABnzbd; 2 results, 2 accepted",
+    ]
+
+
+def test_a_release_no_client_takes_is_passed_over_or_said(db: Database, lib: Library) -> None:
+    hd = lib.profile()
+    lib.movie("Film", hd)
+    lib.movie("Only", hd)
+    offers = {"Film": [release("Film.2019.1080p.BluRay.x264-SPARKS", protocol="usenet"),
+                       release("Film.2019.720p.HDTV.x264-CTU")],
+              "Only": [release("Only.2019.1080p.BluRay.x264-SPARKS", protocol="usenet")]}
+    client = FakeClient()
+    ctx = run(db, "task_missing_episodes", grabbing(FakeIndexer(lambda q: offers[q.title]), clients=[client]))
+    assert activity(ctx) == [
+        ("Film (2019)", "grab", "grabbed",
+         "Grabbed Film.2019.720p.HDTV.x264-CTU (HDTV-720p) from Fake Indexer → Fake Client; 2 results, 2 accepted"),
+        ("Only (2019)", "grab", "skipped",
+         "No download client takes usenet releases (would grab Only.2019.1080p.BluRay.x264-SPARKS); "
+         "1 result, 1 accepted"),
+    ]
+
+
+def test_each_indexer_has_its_own_minimum_of_seeders(db: Database, lib: Library) -> None:
+    lib.movie("Wanted", lib.profile())
+    bluray = "Wanted.2019.1080p.BluRay.x264-SPARKS"
+    offered = [release(bluray, seeders=10, indexer_id=7), release(WANTED_WEB, seeders=10, indexer_id=8)]
+    client = FakeClient()
+    ctx = run(db, "task_missing_episodes",
+              grabbing(FakeIndexer(lambda q: offered), clients=[client], minimum_seeders={7: 20, 8: 5}))
+    assert client.titles == [WANTED_WEB]
+    assert activity(ctx)[0][3].endswith("; 2 results, 1 accepted")
+
+
+def test_a_release_the_client_fails_to_take_is_blocklisted_and_the_next_accepted_tried(
+    db: Database, lib: Library
+) -> None:
+    movie = lib.movie("Wanted", lib.profile())
+    sdtv, hdtv = "Wanted.2019.HDTV.x264-LOL", "Wanted.2019.720p.HDTV.x264-CTU"
+    bluray = "Wanted.2019.1080p.BluRay.x264-SPARKS"
+    offered = [release(title) for title in (sdtv, hdtv, WANTED_WEB, bluray)]
+    client = FakeClient(refuse={bluray})
+    providers = grabbing(FakeIndexer(lambda q: offered), clients=[client])
+    ctx = run(db, "task_missing_episodes", providers)
+    refused = "Fake Client failed: the torrent is invalid (blocklisted)"
+    assert activity(ctx) == [("Wanted (2019)", "grab", "grabbed",
+                              f"Grabbed {WANTED_WEB} (WEBDL-1080p) from Fake Indexer → Fake Client; "
+                              f"4 results, 4 accepted; first {bluray} → {refused}")]
+    assert client.titles == [WANTED_WEB]
+    assert blocked(db, movie) == [(bluray, "the torrent is invalid", "Fake Indexer")]
+
+    client.refuse = {WANTED_WEB, hdtv, sdtv}  # at most three tries an item: the blocklisted one is not among them
+    ctx = run(db, "task_missing_episodes", providers, force=True)
+    assert activity(ctx) == [("Wanted (2019)", "grab", "failed",
+                              f"{WANTED_WEB} → {refused}; {hdtv} → {refused}; {sdtv} → {refused}; "
+                              "4 results, 3 accepted")]
+    assert [title for title, _, _ in blocked(db, movie)] == sorted([bluray, WANTED_WEB, hdtv, sdtv])
+    ctx = run(db, "task_missing_episodes", providers, force=True)
+    assert activity(ctx) == [("Wanted (2019)", "search", "no_results",
+                              "Searched 1 indexer for Wanted (2019): 4 results, 0 accepted: 4 blocklisted")]
+
+
+# --- the delay and pending releases ----------------------------------------------------------
+
+
+def test_a_release_within_its_delay_is_held_then_grabbed_by_pending_releases(db: Database, lib: Library) -> None:
+    save_delay(db, Delay(usenet_minutes=0, torrent_minutes=60), NOW)
+    lib.movie("Wanted", lib.profile())
+    published = NOW - timedelta(minutes=10)
+    offered = [release(WANTED_WEB, seeders=12, size_gb=4.2, published=published, indexer_id=3)]
+    client = FakeClient()
+    providers = grabbing(FakeIndexer(lambda q: offered), clients=[client])
+    ctx = run(db, "task_missing_episodes", providers)
+    holding = (f"{WANTED_WEB} (WEBDL-1080p, 12 seeders) from Fake Indexer until 2024-06-20 10:50 UTC "
+               "(torrent delay 60 min)")
+    assert activity(ctx) == [("Wanted (2019)", "delay", "success", f"Holding {holding}; 1 result, 1 accepted")]
+    assert (client.added, ctx.affected) == ([], 1)
+    due = published + timedelta(minutes=60)
+    held = (WANTED_WEB, "WEBDL-1080p", "torrent", 12, 4_200_000_000, 3, published, due, False)
+    assert pending_rows(db) == [(*held, "pending")]
+
+    again = run(db, "task_missing_episodes", providers, force=True)
+    assert activity(again) == [("Wanted (2019)", "delay", "skipped", f"Still holding {holding}; 1 result, 1 accepted")]
+    assert len(pending_rows(db)) == 1
+    assert activity(run(db, "task_pending_releases", providers, now=due - timedelta(minutes=1))) == []
+
+    ctx = run(db, "task_pending_releases", providers, now=due)
+    assert activity(ctx) == [("Wanted (2019)", "grab", "grabbed",
+                              f"Grabbed {WANTED_WEB} (WEBDL-1080p, 12 seeders) from Fake Indexer → Fake Client "
+                              "after its delay")]
+    assert client.added == [(WANTED_WEB, "movies")]
+    assert pending_rows(db) == [(*held, "grabbed")]
+
+
+def test_the_delay_is_changed_field_by_field_and_checked(db: Database) -> None:
+    service = DelayService(db)
+    assert service.get() == Delay(0, 0, True)
+    assert service.update({"torrent_minutes": 90}, NOW) == Delay(0, 90, True)
+    assert service.update({"bypass_if_highest": False}, NOW) == service.get() == Delay(0, 90, False)
+    for changes, message in (
+        ({"usenet_minutes": -1}, "'usenetDelay' must be an integer from 0 to 10080 (minutes)"),
+        ({"torrent_minutes": True}, "'torrentDelay' must be an integer from 0 to 10080 (minutes)"),
+        ({"bypass_if_highest": 1}, "'bypassIfHighestQuality' must be true or false"),
+        ({"preferred": "usenet"}, "Unknown field(s): preferred"),
+    ):
+        with pytest.raises(ValidationError, match=re.escape(message)):
+            service.update(changes, NOW)
+    assert service.get() == Delay(0, 90, False)
+
+
+def test_the_top_quality_and_a_protocol_without_delay_are_grabbed_at_once(db: Database, lib: Library) -> None:
+    save_delay(db, Delay(usenet_minutes=0, torrent_minutes=60), NOW)
+    hd = lib.profile()
+    lib.movie("Top", hd)
+    lib.movie("Usenet", hd)
+    offers = {"Top": [release("Top.2019.1080p.BluRay.x264-SPARKS", published=NOW)],
+              "Usenet": [release("Usenet.2019.1080p.WEB-DL.x264-NTb", protocol="usenet", published=NOW)]}
+    torrent, usenet = FakeClient(), FakeClient("SABnzbd", ("usenet",))
+    providers = grabbing(FakeIndexer(lambda q: offers[q.title]), clients=[torrent, usenet])
+    assert [row[1:3] for row in activity(run(db, "task_missing_episodes", providers))] == [("grab", "grabbed")] * 2
+    assert torrent.titles == ["Top.2019.1080p.BluRay.x264-SPARKS"]
+    assert usenet.titles == ["Usenet.2019.1080p.WEB-DL.x264-NTb"]
+
+    save_delay(db, Delay(usenet_minutes=0, torrent_minutes=60, bypass_if_highest=False), NOW)
+    ctx = run(db, "task_missing_episodes", providers, force=True)
+    assert activity(ctx)[0][:3] == ("Top (2019)", "delay", "success")
+
+
+def test_cutoff_unmet_waits_out_the_delay_but_an_upgrade_beyond_the_cutoff_does_not(db: Database, lib: Library) -> None:
+    save_delay(db, Delay(torrent_minutes=60, bypass_if_highest=False), NOW)
+    hd = lib.profile()
+    lib.file("HDTV-720p", movie=lib.movie("Below", hd))
+    lib.file("WEBDL-1080p", movie=lib.movie("AtCutoff", hd))
+    client = FakeClient()
+    providers = grabbing(FakeIndexer(lambda q: [release(f"{q.title}.2019.1080p.BluRay.x264-SPARKS", published=NOW)]),
+                         clients=[client])
+    assert [row[1:3] for row in activity(run(db, "task_cutoff_unmet", providers))] == [("delay", "success")]
+    assert [row[1:3] for row in activity(run(db, "task_upgrade", providers))] == [("grab", "grabbed")]
+    assert client.titles == ["AtCutoff.2019.1080p.BluRay.x264-SPARKS"]
+
+
+def test_a_held_season_pack_is_judged_again_as_a_pack(db: Database, half_missing_season: None) -> None:
+    save_delay(db, Delay(torrent_minutes=60), NOW)
+    client = FakeClient()
+    providers = grabbing(FakeIndexer(lambda q: [release(PACK, published=NOW)] if q.is_season_pack else []),
+                         clients=[client])
+    ctx = run(db, "task_missing_episodes", providers)
+    holding = (f"Holding {PACK} (WEBDL-1080p) from Fake Indexer until 2024-06-20 11:00 UTC (torrent delay 60 min); "
+               "1 result, 1 accepted")
+    assert activity(ctx) == [(f"Show S01E0{n}", "delay", "success", holding) for n in (2, 3, 4)] + [
+        ("Show S02E04", "search", "no_results", "Searched 1 indexer for Show S02E04: 0 results"),
+    ]
+    assert [(row[0], row[-2], row[-1]) for row in pending_rows(db)] == [(PACK, True, "pending")]
+    ctx = run(db, "task_pending_releases", providers, now=NOW + timedelta(hours=1))
+    assert activity(ctx) == [("Show S01E02", "grab", "grabbed",
+                              f"Grabbed {PACK} (WEBDL-1080p) from Fake Indexer → Fake Client after its delay")]
+    assert client.added == [(PACK, "tv")]
 
 
 def test_pending_releases_grab_the_best_due_one_and_expire_the_unneeded(db: Database, lib: Library) -> None:
     hd = lib.profile()
     wanted, done = lib.movie("Wanted", hd), lib.movie("Done", hd)
     lib.file("WEBDL-1080p", movie=done)
-    low = lib.pending("Wanted.Low", NOW - timedelta(minutes=5), movie=wanted, score=10)
-    high = lib.pending("Wanted.High", NOW - timedelta(minutes=1), movie=wanted, score=90)
-    later = lib.pending("Wanted.Later", NOW + timedelta(hours=1), movie=wanted, score=99)
-    unneeded = lib.pending("Done.Later", NOW + timedelta(hours=1), movie=done, score=50)
+    low = lib.pending("Wanted.2019.720p.HDTV.x264-CTU", NOW - timedelta(minutes=5), movie=wanted)
+    high = lib.pending("Wanted.2019.1080p.BluRay.x264-SPARKS", NOW - timedelta(minutes=1), movie=wanted)
+    later = lib.pending(WANTED_WEB, NOW + timedelta(hours=1), movie=wanted)
+    unneeded = lib.pending("Done.2019.1080p.BluRay.x264-SPARKS", NOW + timedelta(hours=1), movie=done)
     client = FakeClient()
-    ctx = run(db, "task_pending_releases", ProviderSet(download_client=client))
+    ctx = run(db, "task_pending_releases", grabbing(clients=[client]))
     assert activity(ctx) == [
-        ("Wanted (2019)", "grab", "grabbed", "Grabbed Wanted.High (WEBDL-1080p) from idx"),
-        ("Done (2019)", "expire", "success", "Expired Done.Later: the file already meets the cutoff"),
-        ("Wanted (2019)", "expire", "success", "Expired Wanted.Low: a better release was grabbed"),
+        ("Wanted (2019)", "grab", "grabbed",
+         "Grabbed Wanted.2019.1080p.BluRay.x264-SPARKS (Bluray-1080p) from idx → Fake Client after its delay"),
+        ("Wanted (2019)", "expire", "success", "Expired Wanted.2019.720p.HDTV.x264-CTU: a better release was grabbed"),
+        ("Done (2019)", "expire", "success",
+         "Expired Done.2019.1080p.BluRay.x264-SPARKS: the file already meets the cutoff"),
     ]
-    assert [r.title for r in client.added] == ["Wanted.High"]
+    assert client.added == [("Wanted.2019.1080p.BluRay.x264-SPARKS", "movies")]
     statuses = [column(db, PendingRelease.status, rid) for rid in (high, low, later, unneeded)]
-    assert statuses == ["grabbed", "expired", "pending", "expired"]
+    assert statuses == ["grabbed", "expired", "expired", "expired"]  # what else was held waits for nothing now
     assert (ctx.processed, ctx.affected) == (3, 3)
+
+
+def test_pending_releases_blocklist_what_the_client_fails_to_take_and_try_the_next(db: Database, lib: Library) -> None:
+    movie = lib.movie("Wanted", lib.profile())
+    bluray = "Wanted.2019.1080p.BluRay.x264-SPARKS"
+    refused = lib.pending(bluray, NOW - timedelta(minutes=1), movie=movie)
+    taken = lib.pending(WANTED_WEB, NOW - timedelta(minutes=1), movie=movie)
+    client = FakeClient(refuse={bluray})
+    ctx = run(db, "task_pending_releases", grabbing(clients=[client]))
+    assert activity(ctx) == [
+        ("Wanted (2019)", "grab", "failed", f"{bluray} → Fake Client failed: the torrent is invalid (blocklisted)"),
+        ("Wanted (2019)", "grab", "grabbed",
+         f"Grabbed {WANTED_WEB} (WEBDL-1080p) from idx → Fake Client after its delay"),
+    ]
+    assert [column(db, PendingRelease.status, rid) for rid in (refused, taken)] == ["failed", "grabbed"]
+    assert blocked(db, movie) == [(bluray, "the torrent is invalid", "idx")]
 
 
 def test_new_episodes_adds_announced_episodes_and_searches_those_aired(db: Database, lib: Library) -> None:
@@ -311,12 +625,14 @@ def test_new_episodes_adds_announced_episodes_and_searches_those_aired(db: Datab
         EpisodeInfo(1, 1, "Pilot", TODAY - timedelta(days=60)), EpisodeInfo(1, 2, "Second", TODAY - timedelta(days=1)),
         EpisodeInfo(1, 3, "Third", TODAY + timedelta(days=6)),
     ]})
-    indexer = FakeIndexer(lambda query: [release(f"Show.S01E0{query.episode}", "WEBDL-1080p")])
-    providers = ProviderSet(indexers=[indexer], download_client=FakeClient(), metadata=metadata)
+    indexer = FakeIndexer(lambda query: [release(f"Show.S01E0{query.episode}.1080p.WEB-DL.x264-NTb")])
+    providers = grabbing(indexer, clients=[FakeClient()], metadata=metadata)
     ctx = run(db, "task_new_episodes", providers)
     assert activity(ctx) == [
         ("Show", "detect", "success", "Found 2 new episodes: S01E02, S01E03"),
-        ("Show S01E02", "grab", "grabbed", "Grabbed Show.S01E02 (WEBDL-1080p) from Fake Indexer"),
+        ("Show S01E02", "grab", "grabbed",
+         "Grabbed Show.S01E02.1080p.WEB-DL.x264-NTb (WEBDL-1080p) from Fake Indexer → Fake Client; "
+         "1 result, 1 accepted"),
     ]
     with db.read() as session:
         added = session.execute(select(Episode.episode_number, Episode.title, Episode.monitored).where(
@@ -335,10 +651,10 @@ def test_cancelling_mid_run_keeps_the_work_done(db: Database, lib: Library) -> N
     def answer(query: SearchQuery) -> list[Release]:
         if query.title == "Two":
             ctx.local_cancel.set()
-        return [release(f"{query.title}.WEB", "WEBDL-1080p")]
+        return [release(f"{query.title}.2019.1080p.WEB-DL.x264-NTb")]
 
     with pytest.raises(RunStopped) as stopped:
-        finish(ctx, ProviderSet([FakeIndexer(answer)], FakeClient()))
+        finish(ctx, grabbing(FakeIndexer(answer), clients=[FakeClient()]))
     ctx.flush()
     assert stopped.value.status == RUN_CANCELLED
     assert [row[:3] for row in activity(ctx)] == [("One (2019)", "grab", "grabbed"), ("Two (2019)", "grab", "grabbed")]

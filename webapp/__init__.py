@@ -34,14 +34,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .engine.context import ContextSettings
     from .engine.events import EventBroker
     from .engine.scheduler import Engine, EngineSettings
-    from .providers import ProviderSet
     from .runtime import Runtime
+    from .services.configured import ConfiguredProviders
     from .tasks import build_registry
 
     logs.init_app(app)
     database = db.init_app(app)
     broker = EventBroker(database, poll_seconds=app.config["EVENT_POLL_SECONDS"])
-    registry = build_registry(ProviderSet.empty())
+    registry = build_registry(ConfiguredProviders(database))  # the stored providers, read as each run starts
     settings = EngineSettings(
         workers=app.config["ENGINE_WORKERS"], lease_seconds=app.config["LEASE_SECONDS"],
         heartbeat_seconds=app.config["HEARTBEAT_SECONDS"], reap_seconds=app.config["REAP_SECONDS"],

@@ -71,7 +71,11 @@ class FiledItem(_AboutItem):
 
 @dataclass(frozen=True)
 class PendingItem(_AboutItem):
-    """A release held back for an item; ``satisfied`` when the item no longer needs it."""
+    """A release held back for an item; ``satisfied`` when the item no longer needs it.
+
+    ``file_rank`` is the rank of the item's best file (0: none); the rest is what a decision
+    needs to judge the release again (see ``PendingRelease``).
+    """
 
     item: MediaItem
     release_id: int
@@ -82,6 +86,14 @@ class PendingItem(_AboutItem):
     download_url: str | None
     release_at: datetime
     satisfied: bool
+    file_rank: int = 0
+    protocol: str = "torrent"
+    size_bytes: int | None = None
+    seeders: int | None = None
+    indexer_id: int | None = None
+    magnet_url: str | None = None
+    published_at: datetime | None = None
+    season_pack: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,13 @@
 """Quality profiles as the tasks use them: qualities ranked, a cutoff, an upgrade policy."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import ProfileQuality, QualityProfile
-from ..providers import Release
 
 
 @dataclass(frozen=True)
@@ -25,19 +24,14 @@ class Profile:
     def rank(self, quality: str) -> int:
         return self.ranks.get(quality, 0)
 
-    def quality_at(self, rank: int) -> str:
-        """The quality of that rank, or "an unlisted quality" for rank 0."""
-        names = {value: name for name, value in self.ranks.items()}
-        return names.get(rank, "an unlisted quality")
-
     @property
     def cutoff_rank(self) -> int:
         return self.rank(self.cutoff_quality)
 
-    def best_release(self, releases: Iterable[Release], min_rank: int) -> Release | None:
-        """The release of the highest rank (then score) at ``min_rank`` or above."""
-        fitting = [release for release in releases if self.rank(release.quality) >= max(min_rank, 1)]
-        return max(fitting, key=lambda release: (self.rank(release.quality), release.score), default=None)
+    @property
+    def top_rank(self) -> int:
+        """The rank of its best quality (0 when it lists none)."""
+        return max(self.ranks.values(), default=0)
 
 
 def load_profiles(session: Session) -> dict[int, Profile]:

@@ -255,7 +255,10 @@ def pending_releases(session: Session, *, now: datetime, limit: int | None = Non
             PendingRelease.id.label("release_id"), PendingRelease.title.label("release_title"),
             PendingRelease.quality.label("quality"), PendingRelease.score.label("score"),
             PendingRelease.indexer.label("indexer"), PendingRelease.download_url.label("download_url"),
-            PendingRelease.release_at.label("release_at"),
+            PendingRelease.release_at.label("release_at"), PendingRelease.protocol.label("protocol"),
+            PendingRelease.size_bytes.label("size_bytes"), PendingRelease.seeders.label("seeders"),
+            PendingRelease.indexer_id.label("indexer_id"), PendingRelease.magnet_url.label("magnet_url"),
+            PendingRelease.published_at.label("published_at"), PendingRelease.season_pack.label("season_pack"),
             _best_file_rank(kind).label("file_rank"), _cutoff_rank(kind).label("cutoff_rank"),
         )
         .join(PendingRelease, kind.pending_owner == kind.item_id)
@@ -275,7 +278,8 @@ def _pending_item(row: Row[*tuple[Any, ...]]) -> PendingItem:
     satisfied = row.file_rank is not None and row.cutoff_rank is not None and row.file_rank >= row.cutoff_rank
     return PendingItem(
         _media_item(row), row.release_id, row.release_title, row.quality, row.score, row.indexer, row.download_url,
-        row.release_at, satisfied,
+        row.release_at, satisfied, row.file_rank or 0, row.protocol, row.size_bytes, row.seeders, row.indexer_id,
+        row.magnet_url, row.published_at, bool(row.season_pack),
     )
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -119,7 +121,10 @@ class SubtitleFile(Base):
 
 
 class PendingRelease(Base):
-    """A release held back by a delay profile until ``release_at``."""
+    """A release held back by the delay until ``release_at``, with what a decision needs to judge it again.
+
+    ``season_pack`` when it was found by a search for the item's whole season.
+    """
 
     __tablename__ = "pending_releases"
     __table_args__ = (
@@ -138,6 +143,28 @@ class PendingRelease(Base):
     added_at: Mapped[datetime]
     release_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    protocol: Mapped[str] = mapped_column(String(16), default="torrent", server_default="torrent")
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    seeders: Mapped[int | None] = mapped_column(Integer)
+    indexer_id: Mapped[int | None] = mapped_column(Integer)  # the configured indexer's, for its minimum seeders
+    magnet_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    season_pack: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class DelaySetting(Base):
+    """How long a release waits after it was published before it is grabbed, by protocol: one row, id 1.
+
+    No row is no delay. ``bypass_if_highest`` grabs a release of its profile's top quality at once.
+    """
+
+    __tablename__ = "delay_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    usenet_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    torrent_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    bypass_if_highest: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime]
 
 
 class ImportQueueEntry(Base):

@@ -7,9 +7,12 @@ act on; the tasks record it against the item in hand and go on with the next.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
+
+from .settings import ClientSettings
 
 
 class ProviderError(Exception):
@@ -110,11 +113,28 @@ class Indexer(Protocol):
 
 
 class DownloadClient(Protocol):
-    name: str
+    """A configured download client; ``settings`` says, among the rest, the category of each kind of item."""
 
-    def add(self, release: Release) -> str:
-        """Hands the release over for download; returns the client's download id."""
+    name: str
+    protocols: tuple[str, ...]  # of the releases it takes: "torrent", "usenet"
+    settings: ClientSettings
+
+    def add(self, release: Release, category: str) -> str:
+        """Hands the release over in ``category``; returns the client's id of the download.
+
+        The id is a torrent's info hash (qBittorrent, Transmission, Deluge), SABnzbd's nzo_id,
+        NZBGet's NZBID, or the path of the file a blackhole wrote.
+        """
         ...
+
+    def test(self) -> str:
+        """Says, for people, that the client answered as expected; raises ``ProviderError`` if not."""
+        ...
+
+
+def category_for(client: DownloadClient, query: SearchQuery) -> str:
+    """The client's category for what the query looks for: its movie category, or its TV one."""
+    return client.settings.movie_category if query.is_movie else client.settings.tv_category
 
 
 class SubtitleProvider(Protocol):
@@ -143,14 +163,21 @@ class SubtitleStore(Protocol):
 class ProviderSet:
     """The providers one app uses; tasks skip the steps whose provider is missing.
 
-    ``subtitle_store`` None means subtitles are written beside their media file.
+    ``download_clients`` are in priority order (the first is tried first). ``minimum_seeders``
+    is each configured indexer's (by ``Release.indexer_id``); an indexer not listed asks for the
+    default. ``subtitle_store`` None means subtitles are written beside their media file.
     """
 
     indexers: list[Indexer] = field(default_factory=list)
-    download_client: DownloadClient | None = None
+    download_clients: list[DownloadClient] = field(default_factory=list)
     subtitle_providers: list[SubtitleProvider] = field(default_factory=list)
     metadata: MetadataSource | None = None
     subtitle_store: SubtitleStore | None = None
+    minimum_seeders: Mapping[int, int] = field(default_factory=dict)
+
+    def client_for(self, protocol: str) -> DownloadClient | None:
+        """The client a release of ``protocol`` goes to: the first, by priority, that takes that protocol."""
+        return next((client for client in self.download_clients if protocol in client.protocols), None)
 
     @classmethod
     def empty(cls) -> ProviderSet:

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from ..engine.registry import TaskRegistry
-from ..providers import ProviderSet
 from . import monitoring, subtitles, system
+from .common import Providers
 
 
-def build_registry(providers: ProviderSet) -> TaskRegistry:
-    """Every built-in task, in the order the task list shows them, using these providers."""
+def build_registry(providers: Providers) -> TaskRegistry:
+    """Every built-in task, in the order the task list shows them.
+
+    ``providers`` is a ``ProviderSet`` every run uses, or a function called at the start of
+    each run for the providers as then configured.
+    """
     registry = TaskRegistry()
     monitoring.TASKS.register(registry, providers)
     subtitles.TASKS.register(registry, providers)

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from ..engine.context import NamedItem, RunContext
-from ..engine.registry import OptionSpec, TaskDefinition, TaskRegistry
+from ..engine.registry import OptionSpec, TaskBody, TaskDefinition, TaskRegistry
 from ..providers import ProviderSet
 
 # Activity actions and statuses (short lowercase words, see decisions.md).
-SEARCH, GRAB, DETECT, EXPIRE, DELETE, SKIP = "search", "grab", "detect", "expire", "delete", "skip"
+SEARCH, GRAB, DELAY, DETECT, EXPIRE, DELETE, SKIP = "search", "grab", "delay", "detect", "expire", "delete", "skip"
 DOWNLOAD_SUBTITLE, UPGRADE_SUBTITLE = "download_subtitle", "upgrade_subtitle"
 SUCCESS, GRABBED, NO_RESULTS, SKIPPED, FAILED = "success", "grabbed", "no_results", "skipped", "failed"
 
@@ -32,6 +32,8 @@ class ItemOutcome:
 
 
 SearchBody = Callable[[ProviderSet, RunContext], None]
+# The providers themselves, or what builds them afresh for each run (from the stored settings).
+Providers = ProviderSet | Callable[[], ProviderSet]
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,25 @@ class SearchTasks:
             return body
         return declare
 
-    def register(self, registry: TaskRegistry, providers: ProviderSet) -> None:
+    def register(self, registry: TaskRegistry, providers: Providers) -> None:
         for task in self.tasks:
             registry.add(TaskDefinition(
                 id=task.id, name=task.name, description=task.description, type=self.type,
                 default_interval=task.default_interval, min_interval=task.min_interval,
-                body=partial(task.body, providers), options=dict(LIMIT_OPTION),
+                body=bind(task.body, providers), options=dict(LIMIT_OPTION),
             ))
+
+
+def bind(body: SearchBody, providers: Providers) -> TaskBody:
+    """The body with its providers: these, or those built when each run starts."""
+    if isinstance(providers, ProviderSet):
+        return partial(body, providers)
+    build = providers
+
+    def run(ctx: RunContext) -> None:
+        body(build(), ctx)
+
+    return run
 
 
 def record(ctx: RunContext, item: NamedItem | None, outcome: ItemOutcome) -> None:

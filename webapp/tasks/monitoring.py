@@ -4,19 +4,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from ..engine.context import RunContext
 from ..library import (
-    FiledItem, PendingItem, Profile, SeriesItem, WriteBatch, cutoff_unmet_items, load_profiles,
-    missing_items, newly_aired_episodes, pending_releases, series_to_refresh, upgradable_items,
+    FiledItem, Profile, SeriesItem, WriteBatch, cutoff_unmet_items, load_profiles, missing_items,
+    newly_aired_episodes, pending_releases, series_to_refresh, upgradable_items,
 )
+from ..library.delay import Delay, load_delay
 from ..library.writes import set_release_status, store_episodes
-from ..providers import ProviderError, ProviderSet, Release
+from ..providers import ProviderError, ProviderSet
 from .common import (
-    DETECT, EXPIRE, FAILED, GRABBED, NO_RESULTS, SKIPPED, SUCCESS, ItemOutcome, SearchTasks, limit, record,
-    searched_before,
+    DETECT, FAILED, NO_RESULTS, SKIPPED, SUCCESS, ItemOutcome, SearchTasks, limit, record, searched_before,
 )
 from .history import previous_run_started
-from .searching import Grabber, SeasonPacks, grab
+from .pending import HeldReleases
+from .searching import Grabber, Search, SeasonPacks
 
 # Default intervals, in minutes.
 MISSING_INTERVAL = 1440
@@ -35,15 +38,15 @@ TASKS = SearchTasks("monitoring")
 def missing_episodes(providers: ProviderSet, ctx: RunContext) -> None:
     """Searches and grabs monitored, aired episodes and monitored movies that have no file."""
     with ctx.db.read() as session:
-        profiles = load_profiles(session)
+        profiles, delay = load_profiles(session), load_delay(session)
         items = missing_items(
             session, today=ctx.now.date(), searched_before=searched_before(ctx, MISSING_INTERVAL), limit=limit(ctx)
         )
     with WriteBatch(ctx.db) as writes:
-        grabber = Grabber(providers, profiles, writes, ctx.now)
+        grabber = Grabber(providers, ctx.db, writes, ctx.now, profiles=profiles, delay=delay)
         packs = SeasonPacks(items, grabber)
         for wanted in ctx.items(items):
-            record(ctx, wanted, packs.grabbed(wanted) or grabber.search_and_grab(wanted.item, 1))
+            record(ctx, wanted, packs.taken(wanted) or grabber.search_and_grab(Search.of(wanted.item)))
 
 
 @TASKS.task(
@@ -58,14 +61,14 @@ def new_episodes(providers: ProviderSet, ctx: RunContext) -> None:
     for show in ctx.items(shows):
         record(ctx, show, _detect_episodes(providers, ctx, show))
     with ctx.db.read() as session:
-        profiles = load_profiles(session)
+        profiles, delay = load_profiles(session), load_delay(session)
         items = newly_aired_episodes(
             session, today=ctx.now.date(), since=since, searched_before=None if ctx.force else since, limit=limit(ctx)
         )
     with WriteBatch(ctx.db) as writes:
-        grabber = Grabber(providers, profiles, writes, ctx.now)
+        grabber = Grabber(providers, ctx.db, writes, ctx.now, profiles=profiles, delay=delay)
         for wanted in ctx.items(items):
-            record(ctx, wanted, grabber.search_and_grab(wanted.item, 1))
+            record(ctx, wanted, grabber.search_and_grab(Search.of(wanted.item)))
 
 
 def _detect_episodes(providers: ProviderSet, ctx: RunContext, show: SeriesItem) -> ItemOutcome:
@@ -91,10 +94,11 @@ def _detect_episodes(providers: ProviderSet, ctx: RunContext, show: SeriesItem) 
 )
 def cutoff_unmet(providers: ProviderSet, ctx: RunContext) -> None:
     """Searches items whose best file is below their profile's cutoff, for any better release."""
-    with ctx.db.read() as session:
-        profiles = load_profiles(session)
-        items = cutoff_unmet_items(session, searched_before=searched_before(ctx, CUTOFF_INTERVAL), limit=limit(ctx))
-    _search_better(providers, ctx, profiles, items, increment=lambda profile: 1)
+    before = searched_before(ctx, CUTOFF_INTERVAL)
+    _search_better(
+        providers, ctx, lambda session: cutoff_unmet_items(session, searched_before=before, limit=limit(ctx)),
+        lambda filed, profile: Search.of(filed.item, file_rank=filed.file_rank, min_rank=filed.file_rank + 1),
+    )
 
 
 @TASKS.task(
@@ -102,22 +106,32 @@ def cutoff_unmet(providers: ProviderSet, ctx: RunContext) -> None:
     default_interval=UPGRADE_INTERVAL, min_interval=60,
 )
 def upgrade(providers: ProviderSet, ctx: RunContext) -> None:
-    """Searches upgradable items for a release better by at least the profile's minimum increment."""
-    with ctx.db.read() as session:
-        profiles = load_profiles(session)
-        items = upgradable_items(session, searched_before=searched_before(ctx, UPGRADE_INTERVAL), limit=limit(ctx))
-    _search_better(providers, ctx, profiles, items, increment=lambda profile: profile.min_upgrade_increment)
+    """Searches upgradable items for a release better by at least the profile's minimum increment.
+
+    An upgrade beyond the cutoff is grabbed at once, whatever the delay: the item has a good file already.
+    """
+    before = searched_before(ctx, UPGRADE_INTERVAL)
+    _search_better(
+        providers, ctx, lambda session: upgradable_items(session, searched_before=before, limit=limit(ctx)),
+        lambda filed, profile: Search.of(
+            filed.item, file_rank=filed.file_rank, min_rank=filed.file_rank + profile.min_upgrade_increment,
+            beyond_cutoff=True, may_wait=False,
+        ),
+    )
 
 
 def _search_better(
-    providers: ProviderSet, ctx: RunContext, profiles: dict[int, Profile], items: list[FiledItem],
-    increment: Callable[[Profile], int],
+    providers: ProviderSet, ctx: RunContext, select_items: Callable[[Session], list[FiledItem]],
+    search: Callable[[FiledItem, Profile], Search],
 ) -> None:
+    """Searches each item with a file for what ``search`` says would improve on it."""
+    with ctx.db.read() as session:
+        profiles, delay = load_profiles(session), load_delay(session)
+        items = select_items(session)
     with WriteBatch(ctx.db) as writes:
-        grabber = Grabber(providers, profiles, writes, ctx.now)
+        grabber = Grabber(providers, ctx.db, writes, ctx.now, profiles=profiles, delay=delay)
         for filed in ctx.items(items):
-            min_rank = filed.file_rank + increment(profiles[filed.item.profile_id])
-            record(ctx, filed, grabber.search_and_grab(filed.item, min_rank))
+            record(ctx, filed, grabber.search_and_grab(search(filed, profiles[filed.item.profile_id])))
 
 
 @TASKS.task(
@@ -126,42 +140,16 @@ def _search_better(
     default_interval=PENDING_INTERVAL, min_interval=5,
 )
 def pending(providers: ProviderSet, ctx: RunContext) -> None:
-    """Grabs held-back releases whose delay expired, best first; expires those no longer needed."""
+    """Judges held-back releases again: grabs the best whose delay is over, expires those no longer needed."""
     with ctx.db.read() as session:
-        items = pending_releases(session, now=ctx.now, limit=limit(ctx))
-    grabbed: set[str] = set()  # media ids of the items a release was grabbed for in this run
+        profiles = load_profiles(session)
+        rows = pending_releases(session, now=ctx.now, limit=limit(ctx))
     with WriteBatch(ctx.db) as writes:
-        for release in ctx.items(items):
-            outcome = _grab_or_expire(release, providers, grabbed)
-            record(ctx, release, outcome)
-            status = _release_status(outcome)
+        # No delay: these waited out theirs; a grab failing here tries the next of the item's held releases.
+        grabber = Grabber(providers, ctx.db, writes, ctx.now, profiles=profiles, delay=Delay())
+        held = HeldReleases(rows, providers, grabber, ctx.now)
+        for row in ctx.items(held.ordered()):
+            outcome, status = held.handle(row)
+            record(ctx, row, outcome)
             if status is not None:
-                writes.add(set_release_status(release.release_id, status))
-            if status == "grabbed":
-                grabbed.add(release.media_id)
-
-
-def _release_status(outcome: ItemOutcome) -> str | None:
-    """What the pending release becomes; None while it stays pending (e.g. no download client)."""
-    if outcome.status == GRABBED:
-        return "grabbed"
-    return "expired" if outcome.action == EXPIRE else None
-
-
-def _grab_or_expire(release: PendingItem, providers: ProviderSet, grabbed: set[str]) -> ItemOutcome:
-    """Expires a release the item no longer needs (or that cannot be downloaded), else grabs it."""
-    if release.satisfied:
-        return _expired(release, "the file already meets the cutoff")
-    if release.media_id in grabbed:
-        return _expired(release, "a better release was grabbed")
-    if not release.download_url:
-        return _expired(release, "it has no download link")
-    return grab(providers.download_client, Release(
-        title=release.release_title, quality=release.quality, indexer=release.indexer or "unknown indexer",
-        download_url=release.download_url, score=release.score,
-    ))
-
-
-def _expired(release: PendingItem, reason: str) -> ItemOutcome:
-    return ItemOutcome(EXPIRE, SUCCESS, f"Expired {release.release_title}: {reason}", affected=True)
-
+                writes.add(set_release_status(row.release_id, status))

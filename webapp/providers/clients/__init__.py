@@ -8,11 +8,11 @@ Everything that goes wrong ends in ``ProviderError``, whose message never holds 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 import httpx
 
-from ..base import ProviderError, Release
+from ..base import DownloadClient as GrabClient  # the protocol the tasks grab through
+from ..base import ProviderError
 from ..settings import ClientSettings
 from .blackhole import Blackhole
 from .connection import DEFAULT_TIMEOUT
@@ -24,26 +24,6 @@ from .sabnzbd import SABnzbd
 from .transmission import Transmission
 
 __all__ = ["DEFAULT_TIMEOUT", "GrabClient", "Payload", "build_client", "fetch_payload"]
-
-
-class GrabClient(Protocol):
-    """A configured download client."""
-
-    name: str
-    protocols: tuple[str, ...]  # of the releases it takes: "torrent", "usenet"
-
-    def add(self, release: Release, category: str) -> str:
-        """Hands the release over in ``category``; returns the client's id of the download.
-
-        The id is a torrent's info hash (qBittorrent, Transmission, Deluge), SABnzbd's nzo_id,
-        NZBGet's NZBID, or the path of the file a blackhole wrote.
-        """
-        ...
-
-    def test(self) -> str:
-        """Says, for people, that the client answered as expected; raises ``ProviderError`` if not."""
-        ...
-
 
 _IMPLEMENTATIONS: dict[str, Callable[[ClientSettings, httpx.Client | None, float], GrabClient]] = {
     "qbittorrent": QBittorrent,
