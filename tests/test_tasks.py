@@ -25,6 +25,7 @@ from webapp.models import (
 from webapp.providers import (
     EpisodeInfo, ProviderError, ProviderSet, Release, SearchQuery, SubtitleRequest, SubtitleResult,
 )
+from webapp.providers.base import ReleaseRefused
 from webapp.providers.settings import ClientSettings
 from webapp.services.delay import DelayService
 from webapp.services.providers import Blocklist
@@ -52,11 +53,16 @@ class FakeClient:
     protocols: tuple[str, ...] = ("torrent",)
     settings: ClientSettings = field(default_factory=lambda: ClientSettings("Fake Client", "qbittorrent"))
     refuse: set[str] = field(default_factory=set)
+    down: bool = False  # every add fails as if the client could not be reached
     added: list[tuple[str, str]] = field(default_factory=list)  # (release title, category)
+    tried: int = 0
 
     def add(self, release: Release, category: str) -> str:
+        self.tried += 1
+        if self.down:
+            raise ProviderError("Fake Client did not answer within 5 s")
         if release.title in self.refuse:
-            raise ProviderError("the torrent is invalid")
+            raise ReleaseRefused("the torrent is invalid")
         self.added.append((release.title, category))
         return f"dl-{len(self.added)}"
 
@@ -480,6 +486,17 @@ def test_a_release_the_client_fails_to_take_is_blocklisted_and_the_next_accepted
     ctx = run(db, "task_missing_episodes", providers, force=True)
     assert activity(ctx) == [("Wanted (2019)", "search", "no_results",
                               "Searched 1 indexer for Wanted (2019): 4 results, 0 accepted: 4 blocklisted")]
+
+
+def test_a_client_that_cannot_be_reached_blocklists_nothing_and_is_tried_once(db: Database, lib: Library) -> None:
+    movie = lib.movie("Wanted", lib.profile())
+    offered = [release(title) for title in (WANTED_WEB, "Wanted.2019.720p.HDTV.x264-CTU")]
+    client = FakeClient(down=True)
+    ctx = run(db, "task_missing_episodes", grabbing(FakeIndexer(lambda q: offered), clients=[client]))
+    assert activity(ctx) == [("Wanted (2019)", "grab", "failed",
+                              f"{WANTED_WEB} → Fake Client failed: Fake Client did not answer within 5 s; "
+                              "2 results, 2 accepted")]
+    assert client.tried == 1 and blocked(db, movie) == []
 
 
 # --- the delay and pending releases ----------------------------------------------------------

@@ -19,6 +19,14 @@ class ProviderError(Exception):
     """A provider could not answer (unreachable, refused, malformed reply)."""
 
 
+class ReleaseRefused(ProviderError):
+    """This release cannot be had: its link is dead or not what it claims, or the client refused it.
+
+    Unlike a client that is down or a login refused, it says nothing of the next release:
+    the grab blocklists this one and tries the next.
+    """
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """A movie, one episode, or a whole season (``episode`` None) to look for."""

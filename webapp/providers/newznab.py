@@ -27,7 +27,7 @@ from .newznab_xml import (
     MOVIE_SEARCH, SEARCH, TV_SEARCH, Caps, ErrorReply, http_date, parse_caps, parse_feed, parse_xml, raise_error_reply,
     to_int,
 )
-from .settings import TORZNAB, HealthState, IndexerHealth, IndexerSettings
+from .settings import HealthState, IndexerHealth, IndexerSettings
 
 log = logging.getLogger("cinephage.providers")
 
@@ -139,7 +139,10 @@ class NewznabIndexer:
         return self._limiter
 
     def search(self, query: SearchQuery) -> list[Release]:
-        """Releases for the query, from the categories configured for its kind (none: no request)."""
+        """Releases for the query, from the categories configured for its kind (none: no request).
+
+        Every release the feed lists is returned: too few seeders is the decision's to judge.
+        """
         why_not = self.resting()
         if why_not is not None:
             raise ProviderError(why_not)
@@ -155,10 +158,8 @@ class NewznabIndexer:
             raise self._failed(error) from None
         if self.settings.id is not None:
             self.health.succeeded(self.settings.id, self._clock())
-        kept = [release for release in releases if self._enough_seeders(release)]
-        log.info("%s: %d releases for %s (t=%s), %d with too few seeders left out",
-                 self.name, len(kept), describe(query), params["t"], len(releases) - len(kept))
-        return kept
+        log.info("%s: %d releases for %s (t=%s)", self.name, len(releases), describe(query), params["t"])
+        return releases
 
     def caps(self) -> Caps:
         """What the indexer can do, asked again after ``CAPS_KEPT``."""
@@ -193,11 +194,6 @@ class NewznabIndexer:
         last = f"; last error: {state.last_error}" if state.last_error else ""
         return (f"{self.name} is resting until {utc_text(max(rests))} after {failures} "
                 f"failure{'s' if failures > 1 else ''} in a row{last}")
-
-    def _enough_seeders(self, release: Release) -> bool:
-        if self.settings.implementation != TORZNAB or release.seeders is None:
-            return True
-        return release.seeders >= self.settings.minimum_seeders
 
     def _current_caps(self, deadline: float) -> Caps:
         with self._lock:

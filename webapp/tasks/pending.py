@@ -97,8 +97,9 @@ class HeldReleases:
             return ItemOutcome(GRAB, SKIPPED, message), None
         failure = self._grabber.grab(held.search.item, release, client, held.search.query)
         if failure is not None:
-            held.failures += 1
-            return ItemOutcome(GRAB, FAILED, failure), FAILED_STATUS
+            held.failures = held.failures + 1 if failure.next_may_work else MAX_GRABS  # a client down: none goes
+            # A refused release fails for good; behind a client that is down it waits for the next run.
+            return ItemOutcome(GRAB, FAILED, failure.message), FAILED_STATUS if failure.next_may_work else None
         self._grabbed.add(held.search.item.media_id)
         message = f"Grabbed {release.title} ({describe(release)}) from {release.indexer} → {client.name}"
         return ItemOutcome(GRAB, GRABBED, f"{message} after its delay", affected=True), GRABBED_STATUS

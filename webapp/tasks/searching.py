@@ -12,6 +12,7 @@ from ..library import EPISODE, MediaItem, Profile, WantedItem, WriteBatch
 from ..library.delay import Delay, expire_held, hold, is_held, storable
 from ..library.writes import mark_searched
 from ..providers import ProviderError, ProviderSet, Release, SearchQuery
+from ..providers.base import ReleaseRefused
 from ..providers.base import DownloadClient, category_for
 from ..providers.searching import SearchResult, search_all
 from ..providers.settings import TORRENT
@@ -61,6 +62,14 @@ class Search:
         if self.query.is_season_pack:
             return f"{self.item.name} season {self.query.season}"
         return self.item.title
+
+
+@dataclass(frozen=True)
+class GrabFailure:
+    """Why a grab failed; ``next_may_work`` when the release was refused, not the client unreachable."""
+
+    message: str
+    next_may_work: bool
 
 
 class Grabber:
@@ -116,14 +125,23 @@ class Grabber:
             min_seeders=self._providers.minimum_seeders,
         )
 
-    def grab(self, item: MediaItem, release: Release, client: DownloadClient, query: SearchQuery) -> str | None:
-        """Hands the release to the client; on failure blocklists it for the item and says what failed."""
+    def grab(
+        self, item: MediaItem, release: Release, client: DownloadClient, query: SearchQuery
+    ) -> GrabFailure | None:
+        """Hands the release to the client; says what failed, if it did.
+
+        A release refused (a dead link, a client that will not take it) is blocklisted for the
+        item; a client that cannot be reached or refuses our login blocklists nothing.
+        """
         try:
             client.add(release, category_for(client, query))
-        except ProviderError as error:
+        except ReleaseRefused as error:
             log.warning("%s failed to take %s: %s", client.name, release.title, error)
             self._blocklist.add(release.title, item, str(error), self._now, release.indexer)
-            return f"{release.title} → {client.name} failed: {error} (blocklisted)"
+            return GrabFailure(f"{release.title} → {client.name} failed: {error} (blocklisted)", next_may_work=True)
+        except ProviderError as error:
+            log.warning("%s failed: %s", client.name, error)
+            return GrabFailure(f"{release.title} → {client.name} failed: {error}", next_may_work=False)
         self._writes.add(expire_held(item))  # what was held for the item waits for nothing now
         return None
 
@@ -147,7 +165,9 @@ class Grabber:
                 before = f"; first {'; '.join(failures)}" if failures else ""
                 message = f"Grabbed {release.title} ({describe(release)}) from {release.indexer} → {client.name}"
                 return ItemOutcome(GRAB, GRABBED, f"{message}; {tally}{before}", affected=True)
-            failures.append(failure)
+            failures.append(failure.message)
+            if not failure.next_may_work:
+                break
         return ItemOutcome(GRAB, FAILED, f"{'; '.join(failures)}; {tally}")
 
     def _hold(self, search: Search, release: Release, due: datetime, tally: str, failures: list[str]) -> ItemOutcome:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from ..base import ProviderError, Release
+from ..base import ProviderError, ReleaseRefused, Release
 from .connection import ConfiguredClient, own_client
 from .payload import MAGNET, Payload, fetch_payload
 
@@ -130,7 +130,7 @@ def _hand_over(rpc: DelugeRpc, payload: Payload) -> str:
         torrent_id = rpc.call("core.add_torrent_file", payload.file_name,
                               base64.b64encode(payload.data).decode("ascii"), {})
     if not isinstance(torrent_id, str) or not torrent_id:
-        raise ProviderError("Deluge did not add the torrent (it may already have it)")
+        raise ReleaseRefused("Deluge did not add the torrent (it may already have it)")
     return torrent_id
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from ..base import ProviderError, Release
+from ..base import ProviderError, ReleaseRefused, Release
 from .connection import ConfiguredClient
 from .payload import fetch_payload
 
@@ -33,7 +33,7 @@ class NZBGet(ConfiguredClient):
             nzb_id = self._call(http, "append", [payload.file_name, content, category, NORMAL_PRIORITY,
                                                  False, False, "", 0, "SCORE", []])
         if isinstance(nzb_id, bool) or not isinstance(nzb_id, int) or nzb_id <= 0:
-            raise ProviderError(f"NZBGet refused the NZB of {release.title} (append answered {self.brief(nzb_id)})")
+            raise ReleaseRefused(f"NZBGet refused the NZB of {release.title} (append answered {self.brief(nzb_id)})")
         log.info("Handed %s to NZBGet %s in category %s: %s", release.title, self.name, category, nzb_id)
         return str(nzb_id)
 

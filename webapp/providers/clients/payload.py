@@ -19,7 +19,7 @@ from xml.etree.ElementTree import ParseError
 import httpx
 from defusedxml import ElementTree as safe_xml  # type: ignore[import-untyped]  # defusedxml ships no types
 
-from ..base import ProviderError, Release
+from ..base import ProviderError, ReleaseRefused, Release
 from ..settings import USENET
 from .connection import DEFAULT_TIMEOUT, brief
 
@@ -60,7 +60,7 @@ def fetch_payload(release: Release, http: httpx.Client, timeout: float = DEFAULT
     if link.startswith("magnet:"):
         return _magnet_payload(release, link)
     if not link:
-        raise ProviderError(f"{release.title} from {release.indexer} has neither a download link nor a magnet URI")
+        raise ReleaseRefused(f"{release.title} from {release.indexer} has neither a download link nor a magnet URI")
     try:
         return _torrent_payload(release, link, http, timeout)
     except ProviderError as error:
@@ -85,14 +85,14 @@ def _torrent_payload(release: Release, link: str, http: httpx.Client, timeout: f
         return _magnet_payload(release, answer)
     # A torrent file is a bencoded dictionary with an "info" key; an error page is not.
     if not (answer.startswith(b"d") and b"4:info" in answer):
-        raise ProviderError(f"{_source(release, link)} answered something that is not a torrent file "
+        raise ReleaseRefused(f"{_source(release, link)} answered something that is not a torrent file "
                             f"for {release.title}")
     return Payload(TORRENT, release.title, answer)
 
 
 def _magnet_payload(release: Release, uri: str) -> Payload:
     if not (uri.startswith("magnet:?") and "xt=urn:bt" in uri):
-        raise ProviderError(f"The magnet link of {release.title} from {release.indexer} is not a BitTorrent magnet URI")
+        raise ReleaseRefused(f"The magnet link of {release.title} from {release.indexer} is not a BitTorrent magnet URI")
     return Payload(MAGNET, release.title, uri.encode())
 
 
@@ -100,17 +100,17 @@ def _nzb_payload(release: Release, http: httpx.Client, timeout: float) -> Payloa
     source = _source(release, release.download_url)
     answer = _download(release, release.download_url, http, timeout)
     if isinstance(answer, str):
-        raise ProviderError(f"{source} redirected the NZB of {release.title} to a magnet URI")
+        raise ReleaseRefused(f"{source} redirected the NZB of {release.title} to a magnet URI")
     try:
         root = safe_xml.fromstring(answer)
     except (ParseError, ValueError):  # defusedxml's refusals are ValueErrors
-        raise ProviderError(f"{source} answered something that is not an NZB file for {release.title}") from None
+        raise ReleaseRefused(f"{source} answered something that is not an NZB file for {release.title}") from None
     tag = str(root.tag).rsplit("}", 1)[-1]
     if tag == "error":  # Newznab answers its errors with HTTP 200 and <error code description/>
         said = brief(root.get("description") or root.get("code") or "no description", *_query_values(release))
-        raise ProviderError(f"{source} refused the NZB of {release.title}: {said}")
+        raise ReleaseRefused(f"{source} refused the NZB of {release.title}: {said}")
     if tag != "nzb":
-        raise ProviderError(f"{source} answered a <{brief(tag)}> document, not an NZB file, for {release.title}")
+        raise ReleaseRefused(f"{source} answered a <{brief(tag)}> document, not an NZB file, for {release.title}")
     return Payload(NZB, release.title, answer)
 
 
@@ -120,7 +120,7 @@ def _download(release: Release, url: str, http: httpx.Client, timeout: float) ->
     for _ in range(MAX_REDIRECTS + 1):
         source = _source(release, url)
         if not _is_http(url):
-            raise ProviderError(f"The download link of {release.title} from {release.indexer} is not an HTTP address")
+            raise ReleaseRefused(f"The download link of {release.title} from {release.indexer} is not an HTTP address")
         try:
             with http.stream("GET", url, timeout=timeout, follow_redirects=False) as response:
                 if response.is_redirect:
@@ -130,7 +130,7 @@ def _download(release: Release, url: str, http: httpx.Client, timeout: float) ->
                     url = _joined(response.url, location)
                     continue
                 if response.status_code >= 400:
-                    raise ProviderError(f"{source} answered HTTP {response.status_code} "
+                    raise ReleaseRefused(f"{source} answered HTTP {response.status_code} "
                                         f"for the download of {release.title}")
                 return _read_capped(response, f"The download of {release.title} from {source}", deadline)
         except httpx.HTTPError as error:
@@ -139,18 +139,18 @@ def _download(release: Release, url: str, http: httpx.Client, timeout: float) ->
                 raise ProviderError(f"{source} did not answer within {timeout:g} s "
                                     f"for the download of {release.title}") from error
             raise ProviderError(f"Could not download {release.title} from {source} ({type(error).__name__})") from error
-    raise ProviderError(f"{release.indexer} redirected the download of {release.title} more than {MAX_REDIRECTS} times")
+    raise ReleaseRefused(f"{release.indexer} redirected the download of {release.title} more than {MAX_REDIRECTS} times")
 
 
 def _read_capped(response: httpx.Response, what: str, deadline: float) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_PAYLOAD_BYTES:
-        raise ProviderError(f"{what} is larger than {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB")
+        raise ReleaseRefused(f"{what} is larger than {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB")
     chunks, size = [], 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > MAX_PAYLOAD_BYTES:
-            raise ProviderError(f"{what} is larger than {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB")
+            raise ReleaseRefused(f"{what} is larger than {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB")
         if time.monotonic() > deadline:
             raise ProviderError(f"{what} took longer than {DOWNLOAD_DEADLINE:g} s")
         chunks.append(chunk)

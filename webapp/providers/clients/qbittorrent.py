@@ -16,7 +16,7 @@ import qbittorrentapi
 import requests
 from qbittorrentapi.torrents import TorrentsAddedMetadata  # not re-exported by the package
 
-from ..base import ProviderError, Release
+from ..base import ProviderError, ReleaseRefused, Release
 from .connection import ConfiguredClient
 from .payload import MAGNET, Payload, fetch_payload
 
@@ -40,7 +40,7 @@ class QBittorrent(ConfiguredClient):
             tag = f"cinephage-{uuid.uuid4().hex[:12]}" if tagged else None
             answer = _hand_over(qbt, payload, category, tag)
             if isinstance(answer, str) and answer.strip() == "Fails.":
-                raise ProviderError("qBittorrent refused the torrent (it answered “Fails.”: "
+                raise ReleaseRefused("qBittorrent refused the torrent (it answered “Fails.”: "
                                     "the torrent may be invalid or already in its list)")
             torrent_hash = self._find_tagged(qbt, tag) if tag else _added_id(answer)
         log.info("Handed %s to qBittorrent %s in category %s: %s", release.title, self.name, category, torrent_hash)
@@ -122,10 +122,10 @@ def _tagged_hash(qbt: qbittorrentapi.Client, tag: str) -> str | None:
 def _added_id(answer: str | TorrentsAddedMetadata) -> str:
     """The id a Web API 2.14+ answer names, or the refusal it reports."""
     if isinstance(answer, str):
-        raise ProviderError(f"qBittorrent refused the torrent: {answer.strip() or 'no answer'}")
+        raise ReleaseRefused(f"qBittorrent refused the torrent: {answer.strip() or 'no answer'}")
     ids = answer.get("added_torrent_ids") or []
     if not ids:
-        raise ProviderError(f"qBittorrent refused the torrent ({answer.get('failure_count', 0)} failed, "
+        raise ReleaseRefused(f"qBittorrent refused the torrent ({answer.get('failure_count', 0)} failed, "
                             f"{answer.get('pending_count', 0)} pending)")
     return str(ids[0])
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from ..base import ProviderError, Release
+from ..base import ProviderError, ReleaseRefused, Release
 from .connection import ConfiguredClient
 from .payload import fetch_payload
 
@@ -32,7 +32,7 @@ class SABnzbd(ConfiguredClient):
                                files={"name": (payload.file_name, payload.data, "application/x-nzb")})
         ids = answer.get("nzo_ids")
         if answer.get("status") is not True or not isinstance(ids, list) or not ids:
-            raise ProviderError(f"SABnzbd did not take the NZB of {release.title} (it added no job)")
+            raise ReleaseRefused(f"SABnzbd did not take the NZB of {release.title} (it added no job)")
         log.info("Handed %s to SABnzbd %s in category %s: %s", release.title, self.name, category, ids[0])
         return str(ids[0])
 
