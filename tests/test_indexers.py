@@ -11,7 +11,9 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import httpx
 import pytest
@@ -37,11 +39,6 @@ IMPLEMENTATION = {"prowlarr": TORZNAB, "jackett": TORZNAB, "nzedb": NEWZNAB, "nz
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def health() -> MemoryHealth:
     return MemoryHealth()
 
@@ -52,13 +49,11 @@ class Served:
     def __init__(self, fake: FakeIndexer, base: str, health: MemoryHealth, clock: FakeClock) -> None:
         self.fake, self.base, self.health, self.clock = fake, base, health, clock
 
-    def indexer(self, limits: IndexerLimits = FAST, **settings: object) -> NewznabIndexer:
-        values: dict[str, object] = {
-            "name": self.fake.flavour.title(), "implementation": IMPLEMENTATION[self.fake.flavour],
-            "base_url": f"{self.base}/12/", "api_key": API_KEY, "id": 7,
-        }
-        values.update(settings)
-        return NewznabIndexer(IndexerSettings(**values), self.health, clock=self.clock, limits=limits)  # type: ignore[arg-type]
+    def indexer(self, limits: IndexerLimits = FAST, **changes: Any) -> NewznabIndexer:
+        """A client of the fake (id 7, named after its flavour), with the settings ``changes`` says."""
+        settings = IndexerSettings(self.fake.flavour.title(), IMPLEMENTATION[self.fake.flavour], f"{self.base}/12/",
+                                   API_KEY, id=7)
+        return NewznabIndexer(replace(settings, **changes), self.health, clock=self.clock, limits=limits)
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +184,9 @@ def test_a_prowlarr_movie_search_sends_the_tmdb_id_in_movie_categories_and_reads
 
     assert prowlarr.fake.asked[0] == {"t": "caps"}
     assert prowlarr.fake.searches == [{"t": "movie", "tmdbid": "603", "cat": "2000", "extended": "1", "limit": "100"}]
-    assert [release.title for release in releases] == ["The.Matrix.1999.1080p.BluRay.x264-GROUP"]  # 0 seeders left out
+    assert [release.title for release in releases] == [
+        "The.Matrix.1999.1080p.BluRay.x264-GROUP", "The.Matrix.1999.720p.WEB-DL.DD5.1.H264-DEAD",
+    ]  # none with 0 seeders left out: the decision judges that
     release = releases[0]
     assert release.indexer == "Prowlarr" and release.indexer_id == 7 and release.protocol == "torrent"
     assert release.quality == "Unknown"
@@ -205,7 +202,7 @@ def test_a_prowlarr_movie_search_sends_the_tmdb_id_in_movie_categories_and_reads
 
 
 def test_a_magnet_only_release_keeps_its_magnet_and_its_date_in_utc(prowlarr: Served) -> None:
-    releases = prowlarr.indexer(minimum_seeders=0).search(MATRIX)
+    releases = prowlarr.indexer().search(MATRIX)
     magnet = releases[1]
     assert magnet.download_url.startswith("magnet:?xt=urn:btih:A1B2") and magnet.magnet_url == magnet.download_url
     assert magnet.seeders == 0
@@ -391,9 +388,9 @@ def test_links_for_people_that_carry_the_key_are_left_out(prowlarr: Served, monk
     feed = prowlarr.fake.feed
     monkeypatch.setattr(prowlarr.fake, "feed", lambda items: feed(items).replace(
         "https://tracker.example/torrents/", f"https://tracker.example/torrents/?apikey={API_KEY}&amp;id="))
-    (release,) = prowlarr.indexer().search(MATRIX)
-    assert release.guid is None and release.info_url is None
-    no_key_anywhere(releases=[release])
+    releases = prowlarr.indexer().search(MATRIX)
+    assert [(release.guid, release.info_url) for release in releases] == [(None, None), (None, None)]
+    no_key_anywhere(releases=releases)
 
 
 # --- rest after failures -------------------------------------------------------------------------
@@ -416,7 +413,7 @@ def test_429_rests_the_indexer_as_long_as_it_asked(prowlarr: Served) -> None:
     assert len(prowlarr.fake.asked) == asked  # not asked while resting
 
     prowlarr.clock.advance(seconds=1)
-    assert len(indexer.search(MATRIX)) == 1
+    assert len(indexer.search(MATRIX)) == 2
     assert prowlarr.health.state(7).failures == 0
 
 
@@ -434,7 +431,7 @@ def test_failures_in_a_row_rest_the_indexer_and_a_success_ends_the_rest(prowlarr
 
     prowlarr.fake.answer = None
     prowlarr.clock.advance(minutes=5)
-    assert len(indexer.search(MATRIX)) == 1
+    assert len(indexer.search(MATRIX)) == 2
     assert prowlarr.health.state(7).failures == 0 and prowlarr.health.state(7).last_success_at == prowlarr.clock.now
 
 
@@ -454,7 +451,7 @@ def test_no_more_than_two_requests_are_in_flight_to_one_indexer(prowlarr: Served
     prowlarr.fake.hold.set()
     for thread in threads:
         thread.join(5)
-    assert results == [1, 1, 1, 1]
+    assert results == [2, 2, 2, 2]
     assert prowlarr.fake.most_in_flight == 2
 
 
@@ -511,7 +508,7 @@ def test_one_failing_indexer_never_stops_the_search_on_the_others(serve: Callabl
                                 clock=prowlarr.clock, limits=IMPATIENT)
         result = search_all([prowlarr.indexer(), silent, failing.indexer(id=8, name="Jackett"), Broken(),
                              nzedb.indexer(id=10, name="nZEDb")], MATRIX)
-    assert [release.indexer for release in result.releases] == ["Prowlarr", "nZEDb", "nZEDb"]
+    assert [release.indexer for release in result.releases] == ["Prowlarr", "Prowlarr", "nZEDb", "nZEDb"]
     assert result.searched == ("Prowlarr", "nZEDb")
     assert result.errors == {
         "Silent": "Silent did not answer within 0.3 s",
@@ -531,5 +528,5 @@ def test_an_http_client_can_be_given(prowlarr: Served) -> None:
     with httpx.Client() as client:
         indexer = NewznabIndexer(IndexerSettings("Given", TORZNAB, f"{prowlarr.base}/12/api", API_KEY), prowlarr.health,
                                  client, clock=prowlarr.clock, limits=FAST)
-        assert len(indexer.search(MATRIX)) == 1
+        assert len(indexer.search(MATRIX)) == 2
         assert not client.is_closed
