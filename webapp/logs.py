@@ -7,9 +7,14 @@ import logging.handlers
 from flask import Flask
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+# Loggers of provider libraries that write request URLs, where indexers take their API key, at INFO
+# or DEBUG: kept at WARNING whatever logging the host sets up.
+QUIET_LIBRARIES = ("httpx", "httpcore", "urllib3", "qbittorrentapi", "transmission_rpc")
 
 
 def init_app(app: Flask) -> None:
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
     root = logging.getLogger("cinephage")
     if root.handlers or app.testing:
         return
