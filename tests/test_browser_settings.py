@@ -238,7 +238,8 @@ def finished_run(server: Server) -> str:
 
 def audited_pages(page: Page, server: Server) -> Iterator[str]:
     """Visits every dashboard page (logged in) and yields a name for each."""
-    for path in ("/", f"/tasks/{SUBTITLES}/history", f"/runs/{finished_run(server)}", "/settings"):
+    for path in ("/", f"/tasks/{SUBTITLES}/history", f"/runs/{finished_run(server)}", "/settings/indexers",
+                 "/settings/download-clients", "/settings"):
         page.goto(path)
         yield path
     create_key(page, f"audit {time.monotonic_ns()}")
@@ -309,3 +310,28 @@ def test_the_skip_link_goes_to_the_content(session: Session) -> None:
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
+
+
+# --- Download clients -----------------------------------------------------------------------------
+
+def test_a_blackhole_added_through_the_form_is_tested_in_place(session: Session, tmp_path: Path) -> None:
+    page = session.page
+    page.goto("/settings")
+    page.get_by_role("link", name="Download clients").click()
+    expect(page).to_have_url(re.compile(r"/settings/download-clients$"))
+    page.evaluate("window.notReloaded = true")
+    name = f"Drop folder {time.monotonic_ns()}"
+    new = page.locator("#client-new")
+    new.get_by_label("Name", exact=True).fill(name)
+    new.get_by_label("Type", exact=True).select_option("blackhole")
+    new.get_by_label("Torrent folder").fill(str(tmp_path))
+    new.get_by_role("button", name="Add download client").click()
+
+    client = page.locator("article.provider").filter(has=page.get_by_role("heading", name=name, exact=True))
+    expect(client).to_contain_text("Blackhole folders")
+    expect(page.locator("#download-clients .flash")).to_have_text(f"Added the download client “{name}”")
+    client.get_by_role("button", name=f"Test {name}").click()
+    expect(client.get_by_role("status")).to_have_text(
+        f"Test passed: Blackhole folders are writable: {tmp_path} (torrent folder)")
+    expect(client.get_by_role("button", name=f"Test {name}")).to_be_focused()  # the answer alone was swapped in
+    assert page.evaluate("window.notReloaded") is True

@@ -95,7 +95,7 @@ def test_the_list_shows_name_prefix_and_times(app: Flask, user: FlaskClient, run
     assert re.search(r'<time datetime="[^"]+Z" title="[^"]+ UTC">just now</time>', row.group(1))
     assert ">never<" in row.group(1) and "badge-active" in row.group(1)
     assert "from CINEPHAGE_API_KEY" in html  # the key of the environment, named as such
-    assert "Providers and quality profiles will appear" in html
+    assert "Quality profiles will appear on this page too" in html
 
     assert api_status(app, key) == 200
     used = re.search(r'data-label="Last used"><time datetime="[^"]+" title="[^"]+">just now</time>',
