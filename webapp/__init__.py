@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, db, errors_http, health, logs, pages, security, stream
     from .api import bp as api_bp
+    from .demo import bp as demo_bp
     from .engine.context import ContextSettings
     from .engine.events import EventBroker
     from .engine.scheduler import Engine, EngineSettings
@@ -61,4 +62,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(stream.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(demo_bp)  # the demo indexer's feed: it checks its ``apikey`` itself
     return app

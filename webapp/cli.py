@@ -37,13 +37,19 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
 @cli.command("seed-demo")
 @click.option("--items", default=500, show_default=True, type=click.IntRange(1, 1_000_000))
-def seed_demo(items: int) -> None:
-    """Fill the database with a demo library of about N media items."""
+@click.option("--no-providers", is_flag=True, help="Seed the library only, without the demo indexer and blackhole.")
+def seed_demo(items: int, no_providers: bool) -> None:
+    """Fill the database with a demo library of about N media items, and set up the offline demo providers."""
+    from .demo.providers import seed_demo_providers
     from .library.demo import seed_demo as seed
 
     app = _ready_app()
-    counts = seed(runtime_of(app).db, items, now_utc())
+    runtime = runtime_of(app)
+    counts = seed(runtime.db, items, now_utc())
     click.echo("demo library: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    if not no_providers:
+        done = seed_demo_providers(runtime.providers, app.config["DATA_DIR"], now_utc())
+        click.echo("demo providers: " + ("; ".join(done) or "already set up"))
 
 
 @cli.command("create-user")

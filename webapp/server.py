@@ -37,6 +37,8 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
 from . import create_app
+from .clock import now_utc
+from .demo.providers import point_at_server
 from .runtime import runtime_of
 
 log = logging.getLogger("cinephage.server")
@@ -87,6 +89,7 @@ def load_worker(_target: str, *, address: str, supervisor: int) -> Flask:
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     _hand_back_large_allocations()
     app = create_app()
+    point_at_server(runtime_of(app).providers, address, now_utc())  # the demo indexer reads this server's feed
     threading.Thread(target=_take_signals, args=(app,), name="signals", daemon=True).start()
     gc.collect()
     gc.freeze()  # start-up objects (app, models, SQLAlchemy) never need collecting again

@@ -27,9 +27,10 @@ csrf = CSRFProtect()
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 QUERY_KEY_NAMES = ("apikey", "api_key", "apiKey", "x-api-key", "key")
 # The only routes open to anyone; every other route needs a logged-in user or, for the JSON
-# routes (which check it themselves with ``require_api_auth``), an API key.
+# routes (which check it themselves with ``require_api_auth``) and the demo indexer's feed
+# (which checks Torznab's ``apikey``), an API key.
 PUBLIC_ENDPOINTS = frozenset({"health.healthz", "auth.login", "static", "api.openapi", "pages.favicon"})
-KEY_BLUEPRINTS = frozenset({"api", "stream"})
+KEY_BLUEPRINTS = frozenset({"api", "stream", "demo"})
 LOGIN_BODY_LIMIT = 16 * 1024  # a user name, a password and a token
 
 

@@ -8,10 +8,12 @@ over a chunk of rows, so seeding is safe while a server runs.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, UniqueConstraint, insert, or_, select
 from sqlalchemy.orm import Session
@@ -339,12 +341,24 @@ def _pending_rows(planned: Iterable[_Planned], item_ids: dict[Key, int], now: da
 
 
 def _pending_row(item: _Planned, item_ids: dict[Key, int], quality: str, score: int, release_at: datetime) -> Row:
+    """A release held back as the demo indexer offered it: a magnet URI, which a grab needs no network for."""
     title = release_name(item.title, quality, item.number)
     return {
         **_owner(item, item_ids), "title": title, "quality": quality, "score": score, "indexer": "Demo Indexer",
-        "download_url": f"https://indexer.invalid/download/{title}", "added_at": release_at - timedelta(hours=12),
+        "download_url": None, "magnet_url": magnet_uri(title), "seeders": 20 + item.number % 180,
+        "added_at": release_at - timedelta(hours=12), "published_at": release_at - timedelta(hours=12),
         "release_at": release_at, "status": "pending",
     }
+
+
+def info_hash(title: str) -> str:
+    """A demo release's BitTorrent info hash (40 hex digits), the same for the same title."""
+    return hashlib.sha1(title.encode()).hexdigest()
+
+
+def magnet_uri(title: str) -> str:
+    """A demo release's magnet URI: ``magnet:?xt=urn:btih:<hash>&dn=<title>``."""
+    return f"magnet:?xt=urn:btih:{info_hash(title)}&dn={quote(title, safe='')}"
 
 
 def _import_rows(planned: Iterable[_Planned], file_ids: dict[Key, int], now: datetime) -> Iterator[Row]:
