@@ -1,6 +1,7 @@
 """Schema migrations (Alembic), applied by ``db upgrade`` and on every start."""
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -26,7 +27,9 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The newest revision of the migrations this code ships (read once per process: they do not change)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
