@@ -99,7 +99,8 @@ def test_missing_episodes_finds_decides_and_grabs_into_the_blackhole(setup: Setu
     assert (title, action, status) == ("Show Name S01E02", "grab", "grabbed")
     assert message is not None
     grabbed, failed = message.split("; Broken Indexer failed: ")
-    assert grabbed == f"Grabbed {WEB} (WEBDL-1080p, 120 seeders) from Demo Indexer → Blackhole; 4 results, 2 accepted"
+    assert grabbed == (f"Grabbed {WEB} (WEBDL-1080p, 120 seeders) from Demo Indexer → Blackhole; 4 results, 2 accepted; "
+                       "rejected: 1 wrong episode, 1 CAM")
     assert "rejected the API key" in failed
     assert API_KEY not in message and WRONG_KEY not in message
     assert (setup.folder / f"{WEB}.torrent").read_bytes() == TORRENT

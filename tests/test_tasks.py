@@ -242,7 +242,7 @@ def test_missing_grabs_the_best_release_in_the_profile_and_starts_the_cooldown(d
     assert client.added == [(best, "movies")]
     assert activity(ctx) == [("Wanted (2019)", "grab", "grabbed",
                               f"Grabbed {best} (WEBDL-1080p, 90 seeders) from Fake Indexer → Fake Client; "
-                              "4 results, 3 accepted")]
+                              "4 results, 3 accepted; rejected: 1 not in profile")]
     assert (ctx.processed, ctx.affected) == (1, 1)
     assert column(db, Movie.last_searched_at, movie) == NOW
 
@@ -309,7 +309,7 @@ def test_a_season_pack_is_grabbed_once_for_a_half_missing_season(db: Database, h
     indexer, client = FakeIndexer(answer), FakeClient()
     ctx = run(db, "task_missing_episodes", grabbing(indexer, clients=[client]))
     grabbed = ("grab", "grabbed",
-               f"Grabbed {PACK} (WEBDL-1080p) from Fake Indexer → Fake Client; 3 results, 1 accepted")
+               f"Grabbed {PACK} (WEBDL-1080p) from Fake Indexer → Fake Client; 3 results, 1 accepted; rejected: 1 not a season pack, 1 partial season")
     assert activity(ctx) == [(f"Show S01E0{n}", *grabbed) for n in (2, 3, 4)] + [
         ("Show S02E04", "grab", "grabbed",
          "Grabbed Show.S02E04.HDTV.x264-LOL (SDTV) from Fake Indexer → Fake Client; 1 result, 1 accepted"),
@@ -344,7 +344,7 @@ def test_cutoff_unmet_grabs_only_a_better_release(db: Database, lib: Library) ->
     assert activity(ctx) == [
         ("Better (2019)", "grab", "grabbed",
          "Grabbed Better.2019.1080p.WEB-DL.x264-NTb (WEBDL-1080p, 3 seeders) from Fake Indexer → Fake Client; "
-         "2 results, 1 accepted"),
+         "2 results, 1 accepted; rejected: 1 not an upgrade"),
         ("Same (2019)", "search", "no_results",
          "Searched 1 indexer for Same (2019): 2 results, 0 accepted: 2 not an upgrade"),
     ]
@@ -364,7 +364,7 @@ def test_upgrade_needs_the_profiles_minimum_increment(db: Database, lib: Library
     ctx = run(db, "task_upgrade", providers, force=True)
     assert activity(ctx) == [("Film (2019)", "grab", "grabbed",
                               "Grabbed Film.2019.1080p.WEB-DL.x264-NTb (WEBDL-1080p) from Fake Indexer → Fake Client; "
-                              "2 results, 1 accepted")]
+                              "2 results, 1 accepted; rejected: 1 not an upgrade")]
 
 
 def test_the_activity_counts_why_each_release_was_rejected_across_indexers(db: Database, lib: Library) -> None:
@@ -457,7 +457,7 @@ def test_each_indexer_has_its_own_minimum_of_seeders(db: Database, lib: Library)
     ctx = run(db, "task_missing_episodes",
               grabbing(FakeIndexer(lambda q: offered), clients=[client], minimum_seeders={7: 20, 8: 5}))
     assert client.titles == [WANTED_WEB]
-    assert activity(ctx)[0][3].endswith("; 2 results, 1 accepted")
+    assert activity(ctx)[0][3].endswith("; 2 results, 1 accepted; rejected: 1 too few seeders")
 
 
 def test_a_release_the_client_fails_to_take_is_blocklisted_and_the_next_accepted_tried(
@@ -481,7 +481,7 @@ def test_a_release_the_client_fails_to_take_is_blocklisted_and_the_next_accepted
     ctx = run(db, "task_missing_episodes", providers, force=True)
     assert activity(ctx) == [("Wanted (2019)", "grab", "failed",
                               f"{WANTED_WEB} → {refused}; {hdtv} → {refused}; {sdtv} → {refused}; "
-                              "4 results, 3 accepted")]
+                              "4 results, 3 accepted; rejected: 1 blocklisted")]
     assert [title for title, _, _ in blocked(db, movie)] == sorted([bluray, WANTED_WEB, hdtv, sdtv])
     ctx = run(db, "task_missing_episodes", providers, force=True)
     assert activity(ctx) == [("Wanted (2019)", "search", "no_results",

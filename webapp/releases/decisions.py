@@ -35,6 +35,16 @@ class Decisions:
         """Rejections counted under their first reason, most frequent first (ties in the order met)."""
         return Counter(rejection.reasons[0] for rejection in self.rejected).most_common()
 
+    def tally(self) -> str:
+        """ "9 results, 4 accepted; rejected: 2 CAM, 1 wrong year": what a grab's activity row counts."""
+        found = f"{_count(self.results, 'result')}, {len(self.accepted)} accepted"
+        if not self.rejected:
+            return found
+        return f"{found}; rejected: {self._reasons()}"
+
+    def _reasons(self) -> str:
+        return ", ".join(f"{count} {reason}" for reason, count in self.reason_counts())
+
     def summary(self, taken: Release | None = None) -> str:
         """For the activity row: "12 results, 0 accepted: 7 not an upgrade, 3 wrong episode, 2 CAM",
         or "12 results, 3 accepted; took X (WEBDL-1080p, score 40, 120 seeders)".
@@ -46,8 +56,7 @@ class Decisions:
             return found
         taken = taken or self.best
         if taken is None:
-            reasons = ", ".join(f"{count} {reason}" for reason, count in self.reason_counts())
-            return f"{found}, 0 accepted: {reasons}"
+            return f"{found}, 0 accepted: {self._reasons()}"
         return f"{found}, {len(self.accepted)} accepted; took {taken.title} ({_describe(taken)})"
 
 

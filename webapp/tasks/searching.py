@@ -147,7 +147,7 @@ class Grabber:
 
     def _take(self, search: Search, decisions: Decisions) -> ItemOutcome:
         """Grabs the best accepted release a client takes, or holds it back while its delay runs."""
-        tally = f"{count(decisions.results, 'result')}, {len(decisions.accepted)} accepted"
+        tally = decisions.tally()
         candidates = [release for release in decisions.accepted if self._providers.client_for(release.protocol)]
         if not candidates:
             best = decisions.accepted[0]
