@@ -69,6 +69,10 @@ for _kind, _id in (("indexers", "indexerId"), ("download-clients", "clientId")):
         ("delete", f"/api/{_kind}/{{{_id}}}"): {"200", "400", "401", "403", "404"},
         ("post", f"/api/{_kind}/{{{_id}}}/test"): {"200", "400", "401", "403", "404", "422"},
     })
+EXPECTED_STATUSES.update({
+    ("get", "/api/settings/delay"): {"200", "400", "401"},
+    ("put", "/api/settings/delay"): {"200", "400", "401", "403"},
+})
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 

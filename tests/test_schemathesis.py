@@ -46,7 +46,7 @@ PROVIDER_TESTS = (
 # Bodies with integers, which a float may stand for (see REFUSED_AS_FLOAT) beyond those above.
 INTEGER_BODIES = (
     *PROVIDER_TESTS, "POST /api/indexers", "PUT /api/indexers/{indexerId}",
-    "POST /api/download-clients", "PUT /api/download-clients/{clientId}",
+    "POST /api/download-clients", "PUT /api/download-clients/{clientId}", "PUT /api/settings/delay",
 )
 # JSON Schema cannot tell 60.0 from 60, whereas the API takes only JSON integers (decisions.md).
 REFUSED_AS_FLOAT = {"INVALID_FIELD", "INVALID_OPTION"}

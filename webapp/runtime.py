@@ -9,6 +9,7 @@ from .db import Database
 from .engine.events import EventBroker
 from .engine.registry import TaskRegistry
 from .engine.scheduler import Engine
+from .services.delay import DelayService
 from .services.history import HistoryService
 from .services.providers import ProviderService
 from .services.tasks import TaskService
@@ -23,11 +24,13 @@ class Runtime:
     tasks: TaskService = field(init=False)
     history: HistoryService = field(init=False)
     providers: ProviderService = field(init=False)
+    delay: DelayService = field(init=False)
 
     def __post_init__(self) -> None:
         self.tasks = TaskService(self.db, self.registry, self.broker, self.engine)
         self.history = HistoryService(self.db, self.registry)
         self.providers = ProviderService(self.db)
+        self.delay = DelayService(self.db)
 
 
 def runtime_of(app: Flask) -> Runtime:
