@@ -12,8 +12,7 @@ from ..library import EPISODE, MediaItem, Profile, WantedItem, WriteBatch
 from ..library.delay import Delay, expire_held, hold, is_held, storable
 from ..library.writes import mark_searched
 from ..providers import ProviderError, ProviderSet, Release, SearchQuery
-from ..providers.base import ReleaseRefused
-from ..providers.base import DownloadClient, category_for
+from ..providers.base import DownloadClient, ReleaseRefused, category_for
 from ..providers.searching import SearchResult, search_all
 from ..providers.settings import TORRENT
 from ..releases import Decisions, Wanted, decide
