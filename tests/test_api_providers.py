@@ -553,3 +553,22 @@ def test_the_description_states_the_same_rules_as_the_checks() -> None:
         assert properties["name"]["maxLength"] == checks.NAME_LENGTH
     assert schemas["IndexerUpdate"]["properties"] == indexer
     assert schemas["DownloadClientUpdate"]["properties"] == client
+
+
+def test_the_blocklist_is_listed_newest_first_and_an_entry_can_be_removed(api: FlaskClient, runtime: Runtime) -> None:
+    library = Library(runtime.db)
+    profile = library.profile()
+    movie = MediaItem(MOVIE, library.movie("Film", profile), "Film", profile, year=2019)
+    blocklist = runtime.providers.blocklist
+    older = blocklist.add("Film.2019.1080p.WEB-DL-GRP", movie, "the torrent is invalid", NOW, "Prowlarr")
+    newer = blocklist.add("Film.2019.720p.HDTV-GRP", movie, "dead link", NOW + timedelta(minutes=1))
+    listed = api.get("/api/blocklist").get_json()["blocklist"]
+    assert [entry["title"] for entry in listed] == [newer.title, older.title]
+    assert listed[1] == {"id": str(older.id), "title": older.title, "mediaId": f"movie_{movie.id}",
+                         "reason": "the torrent is invalid", "indexer": "Prowlarr", "addedAt": "2024-06-20T10:00:00Z"}
+    assert api.delete(f"/api/blocklist/{older.id}").get_json() == {"success": True}
+    assert [entry["id"] for entry in api.get("/api/blocklist").get_json()["blocklist"]] == [str(newer.id)]
+    gone = api.delete(f"/api/blocklist/{older.id}")
+    assert gone.status_code == 404 and gone.get_json()["code"] == "BLOCKLIST_ENTRY_NOT_FOUND"
+    assert api.delete("/api/blocklist/x").status_code == 404
+    assert blocklist.titles(movie) == frozenset({newer.title})

@@ -72,6 +72,8 @@ for _kind, _id in (("indexers", "indexerId"), ("download-clients", "clientId")):
 EXPECTED_STATUSES.update({
     ("get", "/api/settings/delay"): {"200", "400", "401"},
     ("put", "/api/settings/delay"): {"200", "400", "401", "403"},
+    ("get", "/api/blocklist"): {"200", "400", "401"},
+    ("delete", "/api/blocklist/{entryId}"): {"200", "400", "401", "403", "404"},
 })
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -504,7 +506,7 @@ def test_a_method_a_path_does_not_take_is_a_405_that_says_which_it_does(
     error = contract.schema_at(["components", "schemas", "Error"])
     for path, item in document["paths"].items():
         url = path.replace("{taskId}", "task_upgrade").replace("{historyId}", "exec_nope")
-        url = url.replace("{indexerId}", "1").replace("{clientId}", "1")
+        url = url.replace("{indexerId}", "1").replace("{clientId}", "1").replace("{entryId}", "1")
         response = anonymous.open(url, method="PATCH", headers=key)  # no path takes PATCH
         assert response.status_code == 405 and response.mimetype == JSON, (path, response.status_code)
         contract.assert_valid(response.get_json(), error, f"PATCH {path}")

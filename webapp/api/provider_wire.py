@@ -12,7 +12,7 @@ from typing import Any
 from ..clock import iso
 from ..errors import ValidationError
 from ..providers.settings import ClientSettings, HealthState, IndexerSettings
-from ..services.providers import ConfiguredIndexer
+from ..services.providers import BlockedRelease, ConfiguredIndexer
 from .params import boolean, integer, integer_list, string
 
 Reader = Callable[[dict[str, Any], str], Any]
@@ -106,4 +106,11 @@ def client_json(client: ClientSettings) -> dict[str, Any]:
         "torrentFolder": client.torrent_folder,
         "nzbFolder": client.nzb_folder,
         "downloadFolder": client.download_folder,
+    }
+
+
+def blocked_json(entry: BlockedRelease) -> dict[str, Any]:
+    return {
+        "id": str(entry.id), "title": entry.title, "mediaId": entry.media_id, "reason": entry.reason,
+        "indexer": entry.indexer, "addedAt": iso(entry.added_at),
     }

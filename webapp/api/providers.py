@@ -20,6 +20,7 @@ from .provider_wire import (
     CLIENT_REQUIRED,
     INDEXER_FIELDS,
     INDEXER_REQUIRED,
+    blocked_json,
     changes,
     client_json,
     indexer_json,
@@ -156,3 +157,18 @@ def try_client(client_id: int) -> Response | tuple[Response, int]:
     providers.client(client_id)
     fields = changes(json_object(CLIENT_FIELDS.keys()), CLIENT_FIELDS)
     return _answer(providers.test_saved_client(client_id, fields))
+
+
+# -- the blocklist ------------------------------------------------------------------
+
+
+@bp.get("/blocklist")
+def list_blocklist() -> Response:
+    """The newest 500 entries, newest first."""
+    return jsonify(blocklist=[blocked_json(entry) for entry in get_runtime().providers.blocklist.list()])
+
+
+@bp.delete("/blocklist/<provider_id:entry_id>")
+def unblock(entry_id: int) -> Response:
+    get_runtime().providers.blocklist.remove(entry_id)
+    return jsonify(success=True)

@@ -344,6 +344,14 @@ class Blocklist:
         with self.db.read() as session:
             return tuple(_blocked(entry) for entry in session.scalars(statement.limit(limit)))
 
+    def remove(self, entry_id: int) -> None:
+        """Lets the release be grabbed for its item again."""
+        with self.db.write() as session:
+            entry = session.get(BlocklistEntry, entry_id)
+            if entry is None:
+                raise NotFound(f"Blocklist entry '{entry_id}' not found", "BLOCKLIST_ENTRY_NOT_FOUND")
+            session.delete(entry)
+
     def contains(self, title: str, item: MediaItem) -> bool:
         """Whether this release is blocked for this item."""
         return title in self.titles(item)
