@@ -490,6 +490,11 @@ def test_indexer_health_counts_failures_rests_and_forgets_on_success(api: FlaskC
         "failures": 0, "restingUntil": None, "lastError": None, "lastSuccessAt": "2024-06-20T11:01:00Z"}
     health.failed(indexer_id, "x" * 5000, later)
     assert len(health.state(indexer_id).last_error or "") == 2000
+    health.succeeded(indexer_id, later)
+    health.failed(indexer_id, "HTTP 429", later, rest=timedelta(hours=2))  # what a Retry-After asked for
+    assert health.state(indexer_id).blocked_until == later + timedelta(hours=2)
+    health.failed(indexer_id, "HTTP 429", later, rest=timedelta(seconds=30))  # never less than the back-off
+    assert health.state(indexer_id).blocked_until == later + backoff(2)
 
 
 def test_health_of_an_indexer_that_is_gone_is_let_be(api: FlaskClient, runtime: Runtime) -> None:

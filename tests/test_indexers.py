@@ -403,6 +403,9 @@ def test_429_rests_the_indexer_as_long_as_it_asked(prowlarr: Served) -> None:
         indexer.search(MATRIX)
     prowlarr.fake.answer = None
     asked = len(prowlarr.fake.asked)
+    # The rest is kept in the health every process reads: a new client of the same indexer rests too.
+    assert prowlarr.health.state(7).blocked_until == NOW + timedelta(seconds=120)
+    assert (prowlarr.indexer().resting() or "").startswith("Prowlarr is resting until 2024-06-20 10:02:00 UTC")
 
     prowlarr.clock.advance(seconds=119)
     with pytest.raises(ProviderError, match=r"^Prowlarr is resting until 2024-06-20 10:02:00 UTC after 1 failure "

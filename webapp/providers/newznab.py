@@ -299,7 +299,7 @@ class NewznabIndexer:
             with self._lock:
                 self._asked_to_wait_until = max(now + wait, self._asked_to_wait_until or now)
         if self.settings.id is not None:
-            self.health.failed(self.settings.id, message, now)
+            self.health.failed(self.settings.id, message, now, wait)
         log.warning("%s", message)
         return IndexerError(message, wait)
 

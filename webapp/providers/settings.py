@@ -102,7 +102,9 @@ class IndexerHealth(Protocol):
 
     def state(self, indexer_id: int) -> HealthState: ...
 
-    def failed(self, indexer_id: int, message: str, now: datetime) -> None: ...
+    def failed(self, indexer_id: int, message: str, now: datetime, rest: timedelta | None = None) -> None:
+        """One more failure in a row; ``rest``: how long the indexer asked to be left alone (a 429's Retry-After)."""
+        ...
 
     def succeeded(self, indexer_id: int, now: datetime) -> None: ...
 
@@ -118,11 +120,12 @@ class MemoryHealth:
         with self._lock:
             return self._states.get(indexer_id, HealthState())
 
-    def failed(self, indexer_id: int, message: str, now: datetime) -> None:
+    def failed(self, indexer_id: int, message: str, now: datetime, rest: timedelta | None = None) -> None:
         with self._lock:
             old = self._states.get(indexer_id, HealthState())
             failures = old.failures + 1
-            self._states[indexer_id] = HealthState(failures, now + backoff(failures), message, old.last_success_at)
+            until = now + max(backoff(failures), rest or timedelta(0))
+            self._states[indexer_id] = HealthState(failures, until, message, old.last_success_at)
 
     def succeeded(self, indexer_id: int, now: datetime) -> None:
         with self._lock:

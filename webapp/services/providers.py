@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import exists, select
@@ -269,14 +269,17 @@ class DatabaseHealth:
         with self.db.read() as session:
             return {status.indexer_id: _health(status) for status in session.scalars(select(IndexerStatus))}
 
-    def failed(self, indexer_id: int, message: str, now: datetime) -> None:
-        """One more failure in a row: the indexer rests for ``backoff(failures)``."""
+    def failed(self, indexer_id: int, message: str, now: datetime, rest: timedelta | None = None) -> None:
+        """One more failure in a row: the indexer rests for ``backoff(failures)``, or the ``rest`` it asked for.
+
+        Kept in the database, so every process leaves a resting indexer alone.
+        """
         with self.db.write() as session:
             status = _locked_status(session, indexer_id)
             if status is None:
                 return
             status.failures += 1
-            status.resting_until = now + backoff(status.failures)
+            status.resting_until = now + max(backoff(status.failures), rest or timedelta(0))
             # PostgreSQL keeps no NUL in text, and an indexer's reply may carry one.
             status.last_error = message.replace("\x00", "")[:ERROR_LENGTH]
 
