@@ -1,10 +1,10 @@
-"""``/settings/indexers`` and ``/settings/download-clients``: the configured providers on the
-settings page, through the same ``ProviderService`` calls as the API.
+"""``/settings/indexers`` and ``/settings/download-clients``: the configured providers, a page
+per kind, through the same ``ProviderService`` calls as the API.
 
-Each kind is one section of ``/settings`` (``_indexers.html``, ``_download_clients.html``):
-its providers, each with one form to edit, test or delete it, and a form to add one. Every
-form works as a plain POST: a change answers with a flash and a 303 to ``/settings``, a
-refusal or a test with the whole page, the answer in place. htmx swaps the section alone, or
+Each kind's page holds one section (``_indexers.html``, ``_download_clients.html``): its
+providers, each with one form to edit, test or delete it, and a form to add one. Every form
+works as a plain POST: a change answers with a flash and a 303 to the kind's page, a refusal
+or a test with the whole page, the answer in place. htmx swaps the section alone, or
 a Test's answer alone into the provider's answer slot, so that what is being typed stays.
 Secrets (API keys, passwords) are never written into a page: an empty secret field keeps the
 stored one, its "clear" box clears it. The service checks every value; this module only turns
