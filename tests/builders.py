@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from webapp.db import Database
 from webapp.engine.context import RunContext, append_activity
+from webapp.engine.registry import TaskRegistry
 from webapp.engine.runs import new_run_id
 from webapp.runtime import Runtime
 from webapp.services.tasks import Task
@@ -166,8 +167,13 @@ def start(db: Database, task_id: str, *, force: bool = False, options: dict[str,
 
 
 def finish(ctx: RunContext, providers: ProviderSet) -> RunContext:
-    """Runs the body, writes what is pending and ends the run completed."""
-    definition = build_registry(providers).get(ctx.task_id)
+    """Runs the body with these providers, writes what is pending and ends the run completed."""
+    return complete(ctx, build_registry(providers))
+
+
+def complete(ctx: RunContext, registry: TaskRegistry) -> RunContext:
+    """Runs the body the registry holds for the run's task, writes what is pending and ends the run completed."""
+    definition = registry.get(ctx.task_id)
     assert definition is not None
     definition.body(ctx)
     ctx.flush()

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from flask import Response, request
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from builders import NOW, TODAY, Library, activity, column, start
+from builders import NOW, TODAY, Library, activity, column, complete, start
 from fake_newznab import API_KEY, FakeIndexer, Item, fake_app
 from loopback import serving
 from webapp.engine.context import RunContext
 from webapp.library.delay import Delay, save_delay
-from webapp.models import Episode, PendingRelease, TaskRun
+from webapp.models import Episode, PendingRelease
 from webapp.providers.settings import ClientSettings, IndexerSettings
 from webapp.runtime import Runtime
 
@@ -82,13 +82,7 @@ def setup(runtime: Runtime, tmp_path: Path) -> Iterator[Setup]:
 def run_task(runtime: Runtime, task_id: str, minutes_later: int = 0) -> RunContext:
     """Runs the task's body as the app registered it: providers read from the stored settings."""
     ctx = start(runtime.db, task_id, force=True, now=NOW + timedelta(minutes=minutes_later))
-    definition = runtime.registry.get(task_id)
-    assert definition is not None
-    definition.body(ctx)
-    ctx.flush()
-    with runtime.db.write() as session:
-        session.execute(update(TaskRun).where(TaskRun.id == ctx.run_id).values(status="completed"))
-    return ctx
+    return complete(ctx, runtime.registry)
 
 
 def test_missing_episodes_finds_decides_and_grabs_into_the_blackhole(setup: Setup) -> None:
