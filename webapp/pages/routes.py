@@ -122,10 +122,12 @@ def history(task_id: str) -> str:
     """A task's runs, newest first, a page at a time, optionally of one status."""
     runtime = get_runtime()
     with page_errors():
-        task = runtime.tasks.get(task_id)
+        runtime.tasks.definition(task_id)  # an unknown task is a 404 before the kept page is looked at
         query = history_query()
 
     def build(csrf: str) -> tuple[str, bool]:
+        with page_errors():
+            task = runtime.tasks.get(task_id)  # read only when the page is built: a kept page needs no query
         runs = runtime.history.runs(task_id, query.page, HISTORY_PAGE_SIZE, query.status)
         html = render_template(
             "history.html", task=task, runs=runs, query=query, statuses=HISTORY_STATUSES, now=now_utc(),

@@ -34,11 +34,12 @@ def run_page(run_id: str) -> Response | str:
     with page_errors():
         run = runtime.history.run(run_id)
         query = activity_query()
-        task = runtime.tasks.get(run.task_id)
     live = run.status == "running"
     template = _template(live)
 
     def build(csrf: str) -> tuple[str, bool]:
+        with page_errors():
+            task = runtime.tasks.get(run.task_id)  # read only when the page is built: a kept page needs no query
         context: dict[str, Any] = {
             "run": run, "task": task, "query": query, "live": live, "statuses": ACTIVITY_STATUSES, "now": now_utc(),
             "csrf_token": lambda: csrf,
