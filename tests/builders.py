@@ -13,10 +13,11 @@ from webapp.db import Database
 from webapp.engine.context import RunContext, append_activity
 from webapp.engine.registry import TaskRegistry
 from webapp.engine.runs import new_run_id
+from webapp.library.grabs import IMPORTED
 from webapp.runtime import Runtime
 from webapp.services.tasks import Task
 from webapp.models import (
-    Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, ProfileQuality, QualityProfile, Series,
+    Episode, Grab, ImportQueueEntry, MediaFile, Movie, PendingRelease, ProfileQuality, QualityProfile, Series,
     SubtitleFile, TaskActivity, TaskRun, TaskSetting, WantedLanguage,
 )
 from webapp.providers import ProviderSet
@@ -198,3 +199,9 @@ def activity(ctx: RunContext) -> list[tuple[str | None, str, str, str | None]]:
 def column(db: Database, attribute: Any, row_id: int) -> Any:
     with db.read() as session:
         return session.execute(select(attribute).where(attribute.class_.id == row_id)).scalar_one()
+
+
+def downloads_imported(db: Database) -> None:
+    """Every grab's download imported, as completed-download handling would mark it: its items may be searched again."""
+    with db.write() as session:
+        session.execute(update(Grab).values(status=IMPORTED, settled_at=NOW))

@@ -526,7 +526,7 @@ def test_failures_counted_by_many_threads_at_once_are_all_counted(api: FlaskClie
 def test_the_blocklist_keeps_releases_per_item(runtime: Runtime) -> None:
     library = Library(runtime.db)
     profile = library.profile()
-    movie = MediaItem(MOVIE, library.movie("Dune", profile), "Dune", profile, year=2021)
+    movie = MediaItem(MOVIE, library.movie("Dune", profile, year=2021), "Dune", profile, year=2021)
     series = library.series("Severance", profile)
     episode = MediaItem(EPISODE, library.episode(series, 1, 2, None), "Severance", profile, season=1, episode=2)
     blocklist = runtime.providers.blocklist
@@ -539,7 +539,9 @@ def test_the_blocklist_keeps_releases_per_item(runtime: Runtime) -> None:
     assert blocklist.contains(title, movie) and not blocklist.contains(title, episode)
     assert not blocklist.contains(title.lower(), movie)
     assert blocklist.titles(episode) == frozenset({"Severance.S01E02.1080p"})
-    assert [e.title for e in blocklist.list()] == ["Severance.S01E02.1080p", title]  # newest first
+    assert [(e.title, e.media_title) for e in blocklist.list()] == [  # newest first, with their items' titles
+        ("Severance.S01E02.1080p", "Severance S01E02"), (title, "Dune (2021)"),
+    ]
     assert blocklist.list(movie) == (entry,)
     assert len(blocklist.list(limit=1)) == 1
 
@@ -570,7 +572,7 @@ def test_the_blocklist_is_listed_newest_first_and_an_entry_can_be_removed(api: F
     listed = api.get("/api/blocklist").get_json()["blocklist"]
     assert [entry["title"] for entry in listed] == [newer.title, older.title]
     assert listed[1] == {"id": str(older.id), "title": older.title, "mediaId": f"movie_{movie.id}",
-                         "reason": "the torrent is invalid", "indexer": "Prowlarr", "addedAt": "2024-06-20T10:00:00Z"}
+                         "mediaTitle": "Film (2019)", "reason": "the torrent is invalid", "indexer": "Prowlarr", "addedAt": "2024-06-20T10:00:00Z"}
     assert api.delete(f"/api/blocklist/{older.id}").get_json() == {"success": True}
     assert [entry["id"] for entry in api.get("/api/blocklist").get_json()["blocklist"]] == [str(newer.id)]
     gone = api.delete(f"/api/blocklist/{older.id}")

@@ -1,4 +1,5 @@
-"""``/api/settings/delay``: read, changed in part, refused whole when any field is bad."""
+"""``/api/settings/delay`` and ``/api/settings/release-preferences``: read, changed in part, refused whole
+when any field is bad."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,6 +10,8 @@ from flask.testing import FlaskClient
 from servers import API_KEY
 
 DELAY = "/api/settings/delay"
+PREFERENCES = "/api/settings/release-preferences"
+NO_PREFERENCES: dict[str, list[Any]] = {"preferredWords": [], "ignoredWords": [], "requiredWords": [], "releaseGroups": []}
 NONE = {"usenetDelay": 0, "torrentDelay": 0, "bypassIfHighestQuality": True}
 
 
@@ -38,3 +41,38 @@ def test_the_delay_needs_a_credential_and_a_cookie_session_its_csrf_token(client
     assert anonymous.get(DELAY).status_code == 401 and anonymous.put(DELAY, json={}).status_code == 401
     assert user.put(DELAY, json={"torrentDelay": 5}).status_code == 403  # the session cookie without its token
     assert user.get(DELAY, headers={"x-api-key": API_KEY}).get_json() == NONE
+
+
+def test_release_preferences_are_replaced_a_list_at_a_time(api: FlaskClient) -> None:
+    assert api.get(PREFERENCES).get_json() == NO_PREFERENCES
+    preferred = [{"term": "x265", "score": 10}, {"term": "DDP5.1 Atmos", "score": 25}, {"term": "HDR10+", "score": -5}]
+    changed = api.put(PREFERENCES, json={"preferredWords": preferred, "ignoredWords": ["CAM", "Hardcoded Subs"]})
+    assert changed.status_code == 200
+    assert changed.get_json() == {**NO_PREFERENCES, "preferredWords": preferred, "ignoredWords": ["CAM", "Hardcoded Subs"]}
+    api.put(PREFERENCES, json={"releaseGroups": [{"name": "NTb", "score": 50}], "ignoredWords": []})
+    assert api.get(PREFERENCES).get_json() == {
+        **NO_PREFERENCES, "preferredWords": preferred, "releaseGroups": [{"name": "NTb", "score": 50}],
+    }
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # refused before any write: one database is enough
+@pytest.mark.parametrize(("body", "code"), [
+    ({"preferredWords": {"x265": 10}}, "INVALID_FIELD"),
+    ({"preferredWords": [{"term": "x265"}]}, "INVALID_FIELD"),
+    ({"preferredWords": [{"term": "x265", "score": 10, "extra": 1}]}, "INVALID_FIELD"),
+    ({"preferredWords": [{"term": "x265", "score": "10"}]}, "INVALID_FIELD"),
+    ({"preferredWords": [{"term": "x265", "score": True}]}, "INVALID_FIELD"),
+    ({"preferredWords": [{"term": "x265", "score": 10_001}]}, "INVALID_FIELD"),
+    ({"preferredWords": [{"term": "x265", "score": 1}, {"term": "X265", "score": 2}]}, "INVALID_FIELD"),
+    ({"ignoredWords": [""]}, "INVALID_FIELD"), ({"ignoredWords": ["   "]}, "INVALID_FIELD"),
+    ({"ignoredWords": ["..."]}, "INVALID_FIELD"), ({"ignoredWords": ["a" * 101]}, "INVALID_FIELD"),
+    ({"ignoredWords": ["line\nbreak"]}, "INVALID_FIELD"), ({"ignoredWords": [5]}, "INVALID_FIELD"),
+    ({"requiredWords": ["w"] * 201}, "INVALID_FIELD"), ({"requiredWords": None}, "INVALID_FIELD"),
+    ({"releaseGroups": [{"term": "NTb", "score": 1}]}, "INVALID_FIELD"),
+    ({"ignoredWords": ["CAM"], "bannedWords": ["TS"]}, "UNKNOWN_FIELD"),
+    ({"ignoredWords": ["CAM"], "releaseGroups": [{"name": "NTb", "score": 1.5}]}, "INVALID_FIELD"),
+])
+def test_a_bad_preference_is_refused_and_nothing_changes(api: FlaskClient, body: dict[str, Any], code: str) -> None:
+    response = api.put(PREFERENCES, json=body)
+    assert response.status_code == 400 and response.get_json()["code"] == code
+    assert api.get(PREFERENCES).get_json() == NO_PREFERENCES

@@ -23,9 +23,8 @@ from builders import NOW, FakeClock
 from fake_newznab import API_KEY, CAPS, FakeIndexer, error_xml, fake_app, xml
 from loopback import serving, silent_server
 from webapp.providers.base import ProviderError, Release, SearchQuery
-from webapp.providers.newznab import (
-    IndexerLimits, NewznabIndexer, RateLimiter, api_url, retry_after, search_params,
-)
+from webapp.providers.bounded import RateLimiter, retry_after
+from webapp.providers.newznab import IndexerLimits, NewznabIndexer, api_url, search_params
 from webapp.providers.newznab_xml import Caps, http_date, parse_caps, parse_xml
 from webapp.providers.searching import search_all
 from webapp.providers.settings import NEWZNAB, TORZNAB, IndexerSettings, MemoryHealth

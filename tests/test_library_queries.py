@@ -180,17 +180,21 @@ def test_import_queue_lists_unprocessed_entries_with_their_missing_languages(db:
     assert [e.entry_id for e in oldest] == [first]
 
 
-def test_series_to_refresh_are_monitored_and_known_least_recent_first(db: Database, lib: Library) -> None:
+def test_series_to_refresh_are_monitored_least_recent_first_and_those_without_tmdb_id_last(
+    db: Database, lib: Library
+) -> None:
     hd = lib.profile()
+    lib.series("Unknown To Metadata", hd)
     lib.series("Refreshed", hd, tmdb_id=1, refreshed=NOW - timedelta(hours=1))
     lib.series("Never", hd, tmdb_id=2)
     lib.series("Unmonitored", hd, tmdb_id=3, monitored=False)
-    lib.series("Unknown To Metadata", hd)
     with db.read() as session:
         shows = series_to_refresh(session)
+        first = series_to_refresh(session, limit=2)
     assert [(s.title, s.tmdb_id, s.media_id.startswith("series_")) for s in shows] == [
-        ("Never", 2, True), ("Refreshed", 1, True),
+        ("Never", 2, True), ("Refreshed", 1, True), ("Unknown To Metadata", None, True),
     ]
+    assert [s.title for s in first] == ["Never", "Refreshed"]  # a limit works through those TMDB knows first
 
 
 def test_profiles_load_with_their_ranks(db: Database, lib: Library) -> None:

@@ -59,7 +59,8 @@ EXPECTED_STATUSES = {
     ("get", "/api/openapi.json"): {"200"},
     ("get", "/healthz"): {"200", "503"},
 }
-for _kind, _id in (("indexers", "indexerId"), ("download-clients", "clientId")):  # providers-api.md
+for _kind, _id in (("indexers", "indexerId"), ("download-clients", "clientId"),
+                  ("subtitle-providers", "providerId"), ("notifications", "targetId")):  # providers-api.md
     EXPECTED_STATUSES.update({
         ("get", f"/api/{_kind}"): {"200", "400", "401"},
         ("post", f"/api/{_kind}"): {"201", "400", "401", "403", "409"},
@@ -72,6 +73,15 @@ for _kind, _id in (("indexers", "indexerId"), ("download-clients", "clientId")):
 EXPECTED_STATUSES.update({
     ("get", "/api/settings/delay"): {"200", "400", "401"},
     ("put", "/api/settings/delay"): {"200", "400", "401", "403"},
+    ("get", "/api/settings/library"): {"200", "400", "401"},
+    ("put", "/api/settings/library"): {"200", "400", "401", "403"},
+    ("get", "/api/settings/metadata"): {"200", "400", "401"},
+    ("put", "/api/settings/metadata"): {"200", "400", "401", "403"},
+    ("post", "/api/settings/metadata/test"): {"200", "400", "401", "403", "422"},
+    ("get", "/api/settings/release-preferences"): {"200", "400", "401"},
+    ("put", "/api/settings/release-preferences"): {"200", "400", "401", "403"},
+    ("get", "/api/settings/subtitles"): {"200", "400", "401"},
+    ("put", "/api/settings/subtitles"): {"200", "400", "401", "403"},
     ("get", "/api/blocklist"): {"200", "400", "401"},
     ("delete", "/api/blocklist/{entryId}"): {"200", "400", "401", "403", "404"},
 })
@@ -506,7 +516,8 @@ def test_a_method_a_path_does_not_take_is_a_405_that_says_which_it_does(
     error = contract.schema_at(["components", "schemas", "Error"])
     for path, item in document["paths"].items():
         url = path.replace("{taskId}", "task_upgrade").replace("{historyId}", "exec_nope")
-        url = url.replace("{indexerId}", "1").replace("{clientId}", "1").replace("{entryId}", "1")
+        url = url.replace("{indexerId}", "1").replace("{clientId}", "1").replace("{entryId}", "1").replace("{targetId}", "1")
+        url = url.replace("{providerId}", "1")
         response = anonymous.open(url, method="PATCH", headers=key)  # no path takes PATCH
         assert response.status_code == 405 and response.mimetype == JSON, (path, response.status_code)
         contract.assert_valid(response.get_json(), error, f"PATCH {path}")

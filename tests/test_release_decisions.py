@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from webapp.library.profiles import Profile
+from webapp.releases.profiles import Profile
 from webapp.providers import Release, SearchQuery
 from webapp.releases import Preferences, Wanted, decide
 

@@ -36,17 +36,30 @@ REFUSED_BY_STATE = {
     # A blackhole must keep a folder: a partial body cannot say whether the stored client is one.
     "PUT /api/download-clients/{clientId}": {"FOLDER_REQUIRED"},
     "POST /api/download-clients/{clientId}/test": {"FOLDER_REQUIRED"},
+    # A list may not name one term twice in another case ("x265", "X265"), which no schema can say.
+    "PUT /api/settings/release-preferences": {"INVALID_FIELD"},
+    # Whether a folder can be written or made depends on the server's disks, which no schema can say.
+    "PUT /api/settings/library": {"LIBRARY_ROOT_UNUSABLE"},
+    # A partial body cannot say whether the stored provider is OpenSubtitles (needs a key) or a folder.
+    "PUT /api/subtitle-providers/{providerId}": {"API_KEY_REQUIRED", "FOLDER_REQUIRED"},
+    "POST /api/subtitle-providers/{providerId}/test": {"API_KEY_REQUIRED", "FOLDER_REQUIRED"},
+    # Whether Apprise can read a URL (a service it knows, the parts that service needs) no schema can say.
+    **{name: {"INVALID_URL"} for name in ("POST /api/notifications", "PUT /api/notifications/{targetId}",
+                                          "POST /api/notifications/test", "POST /api/notifications/{targetId}/test")},
 }
 # A provider test of schema-valid settings reaches out to whatever they name: it may well fail
 # (a 422), and may take up to its 15 s.
 PROVIDER_TESTS = (
     "POST /api/indexers/test", "POST /api/indexers/{indexerId}/test",
     "POST /api/download-clients/test", "POST /api/download-clients/{clientId}/test",
+    "POST /api/subtitle-providers/test", "POST /api/subtitle-providers/{providerId}/test",
+    "POST /api/settings/metadata/test", "POST /api/notifications/test", "POST /api/notifications/{targetId}/test",
 )
 # Bodies with integers, which a float may stand for (see REFUSED_AS_FLOAT) beyond those above.
 INTEGER_BODIES = (
     *PROVIDER_TESTS, "POST /api/indexers", "PUT /api/indexers/{indexerId}",
     "POST /api/download-clients", "PUT /api/download-clients/{clientId}", "PUT /api/settings/delay",
+    "POST /api/subtitle-providers", "PUT /api/subtitle-providers/{providerId}", "PUT /api/settings/release-preferences",
 )
 # JSON Schema cannot tell 60.0 from 60, whereas the API takes only JSON integers (decisions.md).
 REFUSED_AS_FLOAT = {"INVALID_FIELD", "INVALID_OPTION"}
@@ -142,7 +155,8 @@ def test_sequences_of_operations_do_what_the_description_says(server: Server) ->
     class Sequences(schema.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             """Each scenario starts with no providers, so that a replayed one meets what it met, ids included."""
-            for kind, listed in (("indexers", "indexers"), ("download-clients", "downloadClients")):
+            for kind, listed in (("indexers", "indexers"), ("download-clients", "downloadClients"),
+                                 ("subtitle-providers", "subtitleProviders")):
                 for provider in server.get(f"/api/{kind}").json()[listed]:
                     server.session.delete(server.url(f"/api/{kind}/{provider['id']}"), timeout=10)
 

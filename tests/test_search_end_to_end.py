@@ -16,6 +16,7 @@ from fake_newznab import API_KEY, FakeIndexer, Item, fake_app
 from loopback import serving
 from webapp.engine.context import RunContext
 from webapp.library.delay import Delay, save_delay
+from webapp.library.preferences import GROUP, IGNORED, save_preferences
 from webapp.models import Episode, PendingRelease
 from webapp.providers.settings import ClientSettings, IndexerSettings
 from webapp.runtime import Runtime
@@ -104,6 +105,18 @@ def test_missing_episodes_finds_decides_and_grabs_into_the_blackhole(setup: Setu
     assert (search["t"], search["q"], search["season"], search["ep"]) == ("tvsearch", "Show Name", "1", "2")
     assert column(setup.runtime.db, Episode.last_searched_at, setup.episode) == NOW
     assert (ctx.processed, ctx.affected) == (1, 1)
+
+
+def test_stored_preferences_reject_an_ignored_word_and_rank_by_release_group(setup: Setup) -> None:
+    """The WEB-DL names an ignored word: the HDTV release is grabbed instead, and the row says why."""
+    save_preferences(setup.runtime.db, {IGNORED: [("DDP5.1", 0)], GROUP: [("GRP", 40)]})
+    ctx = run_task(setup.runtime, "task_missing_episodes")
+    [(_, action, status, message)] = activity(ctx)
+    assert (action, status) == ("grab", "grabbed")
+    assert message is not None and message.startswith(
+        "Grabbed Show.Name.S01E02.720p.HDTV.x264-GRP (HDTV-720p, score 40, 7 seeders) from Demo Indexer → Blackhole; "
+        "4 results, 1 accepted; rejected: 1 ignored word, 1 wrong episode, 1 CAM"
+    )
 
 
 def test_a_delayed_release_is_held_then_grabbed_by_pending_releases(setup: Setup) -> None:

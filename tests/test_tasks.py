@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from builders import NOW, TODAY, Library, activity, column, finish, run, start
+from builders import NOW, TODAY, Library, activity, column, downloads_imported, finish, run, start
 from webapp.db import Database
 from webapp.engine.context import RunStopped
 from webapp.errors import ValidationError
@@ -28,7 +28,7 @@ from webapp.providers import (
 from webapp.providers.base import ReleaseRefused
 from webapp.providers.settings import ClientSettings
 from webapp.services.delay import DelayService
-from webapp.services.providers import Blocklist
+from webapp.services.blocklist import Blocklist
 from webapp.tasks import build_registry, system
 
 # --- fakes of the provider protocols ---------------------------------------------------------
@@ -78,6 +78,7 @@ class FakeClient:
 class FakeSubtitles:
     results: list[SubtitleResult]
     name: str = "Fake Subs"
+    minimum_score: int = 0
     requests: list[SubtitleRequest] = field(default_factory=list)
 
     def search(self, request: SubtitleRequest) -> list[SubtitleResult]:
@@ -478,6 +479,7 @@ def test_a_release_the_client_fails_to_take_is_blocklisted_and_the_next_accepted
     assert blocked(db, movie) == [(bluray, "the torrent is invalid", "Fake Indexer")]
 
     client.refuse = {WANTED_WEB, hdtv, sdtv}  # at most three tries an item: the blocklisted one is not among them
+    downloads_imported(db)  # a file as bad as the first: the item is searched again
     ctx = run(db, "task_missing_episodes", providers, force=True)
     assert activity(ctx) == [("Wanted (2019)", "grab", "failed",
                               f"{WANTED_WEB} → {refused}; {hdtv} → {refused}; {sdtv} → {refused}; "
@@ -561,6 +563,7 @@ def test_the_top_quality_and_a_protocol_without_delay_are_grabbed_at_once(db: Da
     assert usenet.titles == ["Usenet.2019.1080p.WEB-DL.x264-NTb"]
 
     save_delay(db, Delay(usenet_minutes=0, torrent_minutes=60, bypass_if_highest=False), NOW)
+    downloads_imported(db)
     ctx = run(db, "task_missing_episodes", providers, force=True)
     assert activity(ctx)[0][:3] == ("Top (2019)", "delay", "success")
 
@@ -696,8 +699,8 @@ def test_missing_subtitles_download_the_best_result_above_the_minimum(db: Databa
     offered = [subtitle("fr", 65, "a"), subtitle("fr", 95, "b"), subtitle("fr", 80, "c"), subtitle("en", 100, "d")]
     store = FakeStore()
     ctx = run(db, "task_missing_subtitles", ProviderSet(subtitle_providers=[FakeSubtitles(offered)], subtitle_store=store))
-    assert activity(ctx) == [("Film (2019)", "download_subtitle", "success", "Downloaded fr subtitle from Fake Subs (score 95)")]
     path = f"/media/{movie}-None.mkv.fr.srt"
+    assert activity(ctx) == [("Film (2019)", "download_subtitle", "success", f"Downloaded fr subtitle (score 95, Fake Subs) → {path}")]
     assert store.saved == {path: b"subtitle b"}
     assert subtitle_rows(db, english_only)[1] == ("fr", 95, "Fake Subs", path)
     assert column(db, MediaFile.subtitles_searched_at, english_only) == NOW
@@ -726,22 +729,25 @@ def test_subtitles_are_written_beside_the_media_file_by_default(db: Database, li
 
 
 def test_subtitle_upgrade_replaces_a_subtitle_only_with_a_clearly_better_one(db: Database, lib: Library) -> None:
-    file = lib.file("WEBDL-1080p", movie=lib.movie("Film", lib.profile()))
+    movie = lib.movie("Film", lib.profile())
+    file = lib.file("WEBDL-1080p", movie=movie)
     lib.subtitle(file, "en", 70)
     lib.subtitle(file, "fr", 100)
     offered = [subtitle("en", 75, "slightly")]
     providers = ProviderSet(subtitle_providers=[FakeSubtitles(offered)], subtitle_store=FakeStore())
     ctx = run(db, "task_subtitle_upgrade", providers)
-    assert activity(ctx) == [("Film (2019)", "upgrade_subtitle", "no_results", "No en subtitle scoring 80 or more (1 results)")]
+    assert activity(ctx) == [("Film (2019)", "upgrade_subtitle", "no_results", "No en subtitle scoring 80 or more (1 result)")]
     offered.append(subtitle("en", 85, "clearly"))
     ctx = run(db, "task_subtitle_upgrade", providers, force=True)
-    assert activity(ctx) == [("Film (2019)", "upgrade_subtitle", "success", "Downloaded en subtitle from Fake Subs (score 85)")]
+    assert activity(ctx) == [("Film (2019)", "upgrade_subtitle", "success", "Downloaded en subtitle (score 85, Fake Subs) → "
+                             f"/media/{movie}-None.mkv.en.srt")]
     assert [row[:2] for row in subtitle_rows(db, file)] == [("en", 85), ("fr", 100)]
 
 
 def test_subtitle_search_on_import_fetches_what_each_import_lacks(db: Database, lib: Library) -> None:
     hd = lib.profile()
-    bare = lib.file("WEBDL-1080p", movie=lib.movie("Bare", hd))
+    bare_movie = lib.movie("Bare", hd)
+    bare = lib.file("WEBDL-1080p", movie=bare_movie)
     complete = lib.file("WEBDL-1080p", movie=lib.movie("Complete", hd))
     lib.subtitle(complete, "en", 100)
     lib.subtitle(complete, "fr", 100)
@@ -750,7 +756,7 @@ def test_subtitle_search_on_import_fetches_what_each_import_lacks(db: Database, 
     ctx = run(db, "task_subtitle_search_on_import", providers)
     assert activity(ctx) == [
         ("Bare (2019)", "download_subtitle", "success",
-         "en: Downloaded en subtitle from Fake Subs (score 90); fr: No fr subtitle scoring 70 or more (1 results)"),
+         f"en: Downloaded en subtitle (score 90, Fake Subs) → /media/{bare_movie}-None.mkv.en.srt; fr: No fr subtitle scoring 70 or more (1 result)"),
         ("Complete (2019)", "skip", "skipped", "No wanted subtitle language is missing"),
     ]
     assert [column(db, ImportQueueEntry.processed_at, entry) for entry in entries] == [NOW, NOW]

@@ -32,10 +32,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import auth, db, errors_http, health, logs, pages, security, stream
     from .api import bp as api_bp
     from .demo import bp as demo_bp
+    from .demo.downloads import finish_demo_grabs
     from .engine.context import ContextSettings
     from .engine.events import EventBroker
     from .engine.scheduler import Engine, EngineSettings
     from .runtime import Runtime
+    from .services.completed import CompletedDownloads, CompletedDownloadWatcher
     from .services.configured import ConfiguredProviders
     from .tasks import build_registry
 
@@ -49,7 +51,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         context=ContextSettings(item_delay_seconds=app.config["ITEM_DELAY_SECONDS"]),
     )
     engine = Engine(database, registry, broker, settings)
-    app.extensions["cinephage.runtime"] = Runtime(database, registry, broker, engine)
+    runtime = Runtime(database, registry, broker, engine, Path(app.config["DATA_DIR"]))
+    app.extensions["cinephage.runtime"] = runtime
+    # Completed-download handling runs while the engine does; the demo's stand-in for a client
+    # watching its blackhole finishes the Demo Blackhole's grabs before each round.
+    engine.attach(CompletedDownloadWatcher(CompletedDownloads(database, runtime.library, prepare=finish_demo_grabs)))
 
     Htmx(app)  # request.htmx: the htmx request headers, parsed
     security.init_app(app)

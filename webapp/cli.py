@@ -45,11 +45,32 @@ def seed_demo(items: int, no_providers: bool) -> None:
 
     app = _ready_app()
     runtime = runtime_of(app)
-    counts = seed(runtime.db, items, now_utc())
+    counts = seed(runtime.db, items, now_utc(), runtime.library.root())  # its files: placeholders in the library
     click.echo("demo library: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
     if not no_providers:
         done = seed_demo_providers(runtime.providers, app.config["DATA_DIR"], now_utc())
         click.echo("demo providers: " + ("; ".join(done) or "already set up"))
+
+
+@cli.command("import")
+@click.argument("path")
+@click.option("--move", is_flag=True, help="Move the files into the library instead of hard-linking them (or copying).")
+def import_files(path: str, move: bool) -> None:
+    """Import the video files under PATH into the library, and queue them for Subtitle Search on Import."""
+    from .library.importing import ImportOptions
+    from .library.files import HARDLINK, MOVE
+
+    runtime = runtime_of(_ready_app())
+    options = ImportOptions(mode=MOVE if move else HARDLINK)
+    report = runtime.library.import_path(path, now_utc(), options)
+    click.echo(f"{report.summary()} (library: {runtime.library.root()})")
+    for done in report.imported:
+        replaced = ", replacing a worse file" if done.replaced else ""
+        click.echo(f"  imported  {', '.join(done.titles)} ({done.quality}, {done.mode}{replaced}): {done.destination}")
+    for passed in report.skipped:
+        click.echo(f"  skipped   {passed.path}: {passed.reason}")
+    for passed in report.unmatched:
+        click.echo(f"  unmatched {passed.path}: {passed.reason}")
 
 
 @cli.command("create-user")

@@ -57,6 +57,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),  # Flask-Login's default is a year
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "ENGINE_WORKERS": int(os.environ.get("CINEPHAGE_WORKERS", "4")),
+        # Where people reach this server, for the links in notifications (default: ``serve``'s own address).
+        "PUBLIC_URL": os.environ.get("CINEPHAGE_PUBLIC_URL", "").strip().rstrip("/") or None,
         "ITEM_DELAY_SECONDS": int(os.environ.get("CINEPHAGE_ITEM_DELAY_MS", "0")) / 1000,
         # Whole seconds: lease renewal and reaping run on ``schedule``, which counts in ints.
         "HEARTBEAT_SECONDS": int(os.environ.get("CINEPHAGE_HEARTBEAT_SECONDS", "5")),

@@ -38,6 +38,8 @@ from granian.http import HTTP1Settings
 
 from . import create_app
 from .clock import now_utc
+from .demo.notifications import point_inbox_at_server
+from .demo.common import local_url
 from .demo.providers import point_at_server
 from .runtime import runtime_of
 
@@ -90,6 +92,9 @@ def load_worker(_target: str, *, address: str, supervisor: int) -> Flask:
     _hand_back_large_allocations()
     app = create_app()
     point_at_server(runtime_of(app).providers, address, now_utc())  # the demo indexer reads this server's feed
+    notifications = runtime_of(app).notifications
+    notifications.public_url = app.config["PUBLIC_URL"] or local_url(address)  # links to a failed run's page
+    point_inbox_at_server(notifications, address, now_utc())  # the demo notification target posts here
     threading.Thread(target=_take_signals, args=(app,), name="signals", daemon=True).start()
     gc.collect()
     gc.freeze()  # start-up objects (app, models, SQLAlchemy) never need collecting again

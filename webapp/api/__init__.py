@@ -1,4 +1,4 @@
-"""The JSON API under ``/api``: the Tasks API, the providers API, the delay setting and the OpenAPI description."""
+"""The JSON API under ``/api``: the Tasks API, the providers API, the settings and the OpenAPI description."""
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -17,3 +17,4 @@ def _authenticate() -> None:
 
 from . import routes  # noqa: E402,F401  (routes register on bp)
 from . import providers, settings  # noqa: E402,F401
+from . import library, metadata, notifications, subtitle_providers  # noqa: E402,F401  (after providers: its id converter)

@@ -12,7 +12,8 @@ from typing import Any
 from ..clock import iso
 from ..errors import ValidationError
 from ..providers.settings import ClientSettings, HealthState, IndexerSettings
-from ..services.providers import BlockedRelease, ConfiguredIndexer
+from ..services.blocklist import BlockedRelease
+from ..services.providers import ConfiguredIndexer
 from .params import boolean, integer, integer_list, string
 
 Reader = Callable[[dict[str, Any], str], Any]
@@ -111,6 +112,6 @@ def client_json(client: ClientSettings) -> dict[str, Any]:
 
 def blocked_json(entry: BlockedRelease) -> dict[str, Any]:
     return {
-        "id": str(entry.id), "title": entry.title, "mediaId": entry.media_id, "reason": entry.reason,
+        "id": str(entry.id), "title": entry.title, "mediaId": entry.media_id, "mediaTitle": entry.media_title, "reason": entry.reason,
         "indexer": entry.indexer, "addedAt": iso(entry.added_at),
     }

@@ -55,7 +55,8 @@ INDEXER = "/indexers/<provider_id:indexer_id>"
 CLIENT = "/download-clients/<provider_id:client_id>"
 
 
-def _answer(check: ProviderCheck) -> Response | tuple[Response, int]:
+def tested(check: ProviderCheck) -> Response | tuple[Response, int]:
+    """A provider test's answer, for every kind: 200 with its message, or 422 ``PROVIDER_TEST_FAILED``."""
     if not check.passed:
         return error_response(422, check.message, "PROVIDER_TEST_FAILED")
     return jsonify(success=True, message=check.message)
@@ -79,7 +80,7 @@ def create_indexer() -> tuple[Response, int]:
 @bp.post("/indexers/test")
 def try_new_indexer() -> Response | tuple[Response, int]:
     settings = new_indexer(json_object(INDEXER_FIELDS.keys(), INDEXER_REQUIRED))
-    return _answer(get_runtime().providers.test_indexer(settings))
+    return tested(get_runtime().providers.test_indexer(settings))
 
 
 @bp.get(INDEXER)
@@ -107,7 +108,7 @@ def try_indexer(indexer_id: int) -> Response | tuple[Response, int]:
     providers = get_runtime().providers
     providers.indexer(indexer_id)
     fields = changes(json_object(INDEXER_FIELDS.keys()), INDEXER_FIELDS)
-    return _answer(providers.test_saved_indexer(indexer_id, fields))
+    return tested(providers.test_saved_indexer(indexer_id, fields))
 
 
 # -- download clients -----------------------------------------------------------
@@ -128,7 +129,7 @@ def create_client() -> tuple[Response, int]:
 @bp.post("/download-clients/test")
 def try_new_client() -> Response | tuple[Response, int]:
     settings = new_client(json_object(CLIENT_FIELDS.keys(), CLIENT_REQUIRED))
-    return _answer(get_runtime().providers.test_client(settings))
+    return tested(get_runtime().providers.test_client(settings))
 
 
 @bp.get(CLIENT)
@@ -156,7 +157,7 @@ def try_client(client_id: int) -> Response | tuple[Response, int]:
     providers = get_runtime().providers
     providers.client(client_id)
     fields = changes(json_object(CLIENT_FIELDS.keys()), CLIENT_FIELDS)
-    return _answer(providers.test_saved_client(client_id, fields))
+    return tested(providers.test_saved_client(client_id, fields))
 
 
 # -- the blocklist ------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""The offline demo: the demo indexer's Torznab feed, served by the app itself, and the demo providers."""
+"""The offline demo: what the demo providers read, served by the app itself under ``/demo/`` (a Torznab feed,
+an OpenSubtitles- and a TMDB-shaped API, a notification inbox), and the demo providers."""
 from __future__ import annotations
 
 from flask import Blueprint
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 
-from . import torznab  # noqa: E402,F401  (routes register on bp)
+from . import metadata, notifications, opensubtitles, torznab  # noqa: E402,F401  (routes register on bp)

@@ -15,19 +15,17 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth import api_keys
-from ..db import Database
 from ..errors import AppError, Conflict
 from ..providers.settings import BLACKHOLE, TORZNAB, ClientSettings, IndexerSettings
 from ..services.provider_checks import name_key
 from ..services.providers import ProviderService
+from .common import DEFAULT_ADDRESS, DEMO_PRIORITY, demo_key, local_url, revoke_demo_keys
 
 log = logging.getLogger("cinephage.demo")
 
 DEMO_INDEXER, DEMO_CLIENT = "Demo Indexer", "Demo Blackhole"
 KEY_SOURCE = "demo"  # the source of the demo indexer's API key, as ``api-key list`` shows it
 FEED_PATH = "/demo/torznab/"
-DEFAULT_ADDRESS = "http://127.0.0.1:3000"  # ``serve``'s default; the server corrects it when it starts
-DEMO_PRIORITY = 1
 
 
 def seed_demo_providers(service: ProviderService, data_dir: Path, now: datetime) -> list[str]:
@@ -41,7 +39,18 @@ def seed_demo_providers(service: ProviderService, data_dir: Path, now: datetime)
     for folder in (client.torrent_folder, client.nzb_folder, client.download_folder):
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-    return done
+    from .notifications import seed_demo_notifications  # it imports this module
+    from ..services.notifications import NotificationService
+
+    from ..services.metadata import MetadataService
+    from .metadata import seed_demo_metadata  # it imports this module
+
+    done += seed_demo_metadata(MetadataService(service.db), now)
+    from ..services.subtitle_providers import SubtitleProviderService
+    from .opensubtitles import seed_demo_subtitles  # it imports this module
+
+    done += seed_demo_subtitles(SubtitleProviderService(service.db), now)
+    return done + seed_demo_notifications(NotificationService(service.db), now)
 
 
 def demo_indexer(service: ProviderService) -> IndexerSettings | None:
@@ -57,7 +66,16 @@ def point_at_server(service: ProviderService, address: str, now: datetime) -> No
     """Points the demo indexer (if any) at this server's ``address`` (``http://host:port``), which serves its feed.
 
     A server starts whatever becomes of this: a failure is logged, and the demo indexer keeps its address.
+    The demo metadata (if set) is pointed at this server too.
     """
+    from ..services.metadata import MetadataService
+    from .metadata import point_metadata_at_server  # it imports this module
+
+    point_metadata_at_server(MetadataService(service.db), address, now)
+    from ..services.subtitle_providers import SubtitleProviderService
+    from .opensubtitles import point_subtitles_at_server  # it imports this module
+
+    point_subtitles_at_server(SubtitleProviderService(service.db), address, now)
     try:
         indexer = demo_indexer(service)
         if indexer is None or indexer.id is None:
@@ -70,16 +88,6 @@ def point_at_server(service: ProviderService, address: str, now: datetime) -> No
         log.warning("%s could not be pointed at this server (%s): %s", DEMO_INDEXER, address, error)
 
 
-def local_url(address: str) -> str:
-    """How this host reaches a server listening on ``address``: a wildcard address is reached on loopback."""
-    scheme, _, rest = address.partition("://")
-    host, _, port = rest.rpartition(":")
-    host = host.strip("[]")
-    if host in ("", "0.0.0.0"):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 def _seed_indexer(service: ProviderService, now: datetime) -> list[str]:
@@ -87,28 +95,20 @@ def _seed_indexer(service: ProviderService, now: datetime) -> list[str]:
     if indexer is not None and indexer.id is not None:
         if api_keys.hash_is_live(service.db, api_keys.digest(indexer.api_key)):
             return []
-        service.update_indexer(indexer.id, {"api_key": _new_key(service.db, now)}, now)
+        service.update_indexer(indexer.id, {"api_key": demo_key(service.db, DEMO_INDEXER, KEY_SOURCE, now)}, now)
         return [f"{DEMO_INDEXER} given a new API key (its own was revoked)"]
-    key = _new_key(service.db, now)
+    key = demo_key(service.db, DEMO_INDEXER, KEY_SOURCE, now)
     settings = IndexerSettings(DEMO_INDEXER, TORZNAB, DEFAULT_ADDRESS + FEED_PATH, key, priority=DEMO_PRIORITY)
     try:
         service.create_indexer(settings, now)
     except Conflict:  # the name is another indexer's (not reading the demo feed): the key is no one's
-        _revoke_demo_keys(service.db, now)
+        revoke_demo_keys(service.db, KEY_SOURCE, now)
         raise
     return [f"{DEMO_INDEXER} added"]
 
 
-def _new_key(db: Database, now: datetime) -> str:
-    """A fresh API key for the demo indexer; earlier demo keys, which no indexer holds any more, are revoked."""
-    _revoke_demo_keys(db, now)
-    return api_keys.create_key(db, DEMO_INDEXER, now, source=KEY_SOURCE, unique_name=False)
 
 
-def _revoke_demo_keys(db: Database, now: datetime) -> None:
-    for key in api_keys.list_keys(db):
-        if key.source == KEY_SOURCE and key.revoked_at is None:
-            api_keys.revoke_key_id(db, key.id, now)
 
 
 def _demo_client(service: ProviderService) -> ClientSettings | None:

@@ -20,7 +20,7 @@ from ..library.demo import info_hash, magnet_uri
 from ..runtime import get_runtime
 from . import bp
 from .feed import FUNCTIONS, PAGE_SIZE, FeedSearch, search
-from .providers import demo_indexer
+from .providers import FEED_PATH, demo_indexer
 from .releases import MOVIES, MOVIES_HD, MOVIES_SD, MOVIES_UHD, TV, TV_HD, TV_SD, TV_UHD, DemoRelease
 
 TORZNAB_NS = "http://torznab.com/schemas/2015/feed"
@@ -41,6 +41,8 @@ class BadParameter(ValueError):
 @bp.before_request
 def _demo_and_key_only() -> Response | None:
     """No demo indexer: no feed. Then a live API key of this app, in ``apikey``."""
+    if not request.path.startswith(FEED_PATH):
+        return None  # another demo's route (the notification inbox), which checks its own key
     if demo_indexer(get_runtime().providers) is None:
         abort(404)
     if api_keys.verify_key(get_db(), request.args.get("apikey", ""), now_utc()) is None:

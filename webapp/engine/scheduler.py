@@ -19,13 +19,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import schedule
 from sqlalchemy import select
 
 from ..clock import Clock, now_utc
 from ..db import Database, is_process_alive
-from ..models import RUN_CANCELLED, RUN_COMPLETED, RUN_FAILED, TaskSetting
+from ..models import RUN_CANCELLED, RUN_COMPLETED, RUN_FAILED, TaskRun, TaskSetting
 from .context import ContextSettings, RunContext, RunStopped
 from .events import Event, EventBroker, trim_events
 from .registry import TaskDefinition, TaskRegistry
@@ -61,6 +62,28 @@ class EngineSettings:
             )
 
 
+@dataclass(frozen=True)
+class EndedRun:
+    """A run this process ended (ran to its end, or reaped): what a listener is told."""
+
+    task_id: str
+    task_name: str
+    run_id: str
+    status: str
+    error: str | None
+
+
+RunListener = Callable[[EndedRun], None]
+
+
+class Companion(Protocol):
+    """A loop on a thread of its own that runs while the engine does."""
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 2.0) -> None: ...
+
+
 @dataclass
 class ActiveRun:
     claimed: ClaimedRun
@@ -91,6 +114,8 @@ class Engine:
         self._pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="task-worker")
         self._threads: list[threading.Thread] = []
         self._housekeeping = schedule.Scheduler()
+        self._run_listeners: list[RunListener] = []
+        self._companions: list[Companion] = []
 
     # -- life cycle -------------------------------------------------------------
 
@@ -107,6 +132,16 @@ class Engine:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        for companion in self._companions:
+            companion.start()
+
+    def attach(self, companion: Companion) -> None:
+        """A loop of its own that starts and stops with the engine (completed-download handling)."""
+        self._companions.append(companion)
+
+    def add_run_listener(self, listener: RunListener) -> None:
+        """``listener`` is told of each run this process ends, once (the notifications of a failed run)."""
+        self._run_listeners.append(listener)
 
     def wake(self) -> None:
         """Something changed: look at the timers and queued runs now."""
@@ -117,6 +152,8 @@ class Engine:
         deadline = time.monotonic() + timeout
         self._stop.set()
         self._wake.set()
+        for companion in self._companions:
+            companion.stop(timeout=1.0)
         active = self._runs_once_claims_settle(deadline)
         for run in active:
             if run.context is not None:
@@ -242,7 +279,9 @@ class Engine:
             context.local_cancel.set()
         try:
             outcome = self._outcome(definition, context)
-            finish_run(self.db, claimed.run_id, outcome, self.clock)
+            if finish_run(self.db, claimed.run_id, outcome, self.clock):
+                self._tell_listeners(EndedRun(claimed.task_id, definition.name, claimed.run_id, outcome.status,
+                                              outcome.error))
         except Exception:
             log.exception("recording the end of run %s failed; its lease will expire", claimed.run_id)
         finally:
@@ -267,6 +306,14 @@ class Engine:
             log.exception("writing the last activity of %s failed", context.run_id)
         return RunOutcome(status, context.processed, context.affected, error)
 
+    def _tell_listeners(self, ended: EndedRun) -> None:
+        """Each listener in turn; one that raises is logged and keeps neither the run nor the others waiting."""
+        for listener in self._run_listeners:
+            try:
+                listener(ended)
+            except Exception:
+                log.exception("a listener of the end of run %s failed", ended.run_id)
+
     def cancel_local(self, run_id: str) -> None:
         """Stops a run of this process at once (the database flag reaches the others)."""
         with self._lock:
@@ -287,10 +334,20 @@ class Engine:
         """Ends runs whose process is gone: lease expired, or a dead process on this host."""
         reaped = [run_id for run_id in interrupted_runs(self.db, now, self._is_dead_owner)
                   if end_interrupted(self.db, run_id, self.clock, INTERRUPTED)]
+        for run_id in reaped:
+            self._tell_reaped(run_id)
         if reaped:
             log.warning("ended %d interrupted run(s): %s", len(reaped), ", ".join(reaped))
             self.broker.notify()
         return reaped
+
+    def _tell_reaped(self, run_id: str) -> None:
+        """A reaped run failed too: its listeners hear of it from the process that ended it."""
+        with self.db.read() as session:
+            task_id = session.scalar(select(TaskRun.task_id).where(TaskRun.id == run_id))
+        definition = self.registry.get(task_id) if task_id else None
+        if task_id and definition is not None:
+            self._tell_listeners(EndedRun(task_id, definition.name, run_id, RUN_FAILED, INTERRUPTED))
 
     def _is_dead_owner(self, owner: str | None) -> bool:
         if not owner or owner == self.owner:

@@ -1,10 +1,11 @@
 """The media library as the tasks see it: selections, quality profiles and writes."""
+from ..releases.profiles import Profile
 from .items import (
     EPISODE, MOVIE, FiledItem, ImportItem, MediaItem, MissingLanguage, PendingItem, SeriesItem, SubtitleNeed,
     WantedItem,
 )
 from .demo import seed_demo
-from .profiles import Profile, load_profiles
+from .profiles import load_profiles
 from .queries import (
     BEST_SUBTITLE_SCORE, cutoff_unmet_items, import_queue, missing_items, missing_subtitles, newly_aired_episodes,
     pending_releases, series_to_refresh, upgradable_items, upgradable_subtitles,

@@ -17,8 +17,8 @@ from ..db import Database
 from ..models.library import DelaySetting, PendingRelease
 from ..providers.base import Release
 from ..providers.settings import TORRENT, USENET
+from ..releases.profiles import Profile
 from .items import MOVIE, MediaItem
-from .profiles import Profile
 
 SETTINGS_ID = 1
 MAX_DELAY_MINUTES = 7 * 1440

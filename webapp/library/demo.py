@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from ..models import (
     Episode, ImportQueueEntry, MediaFile, Movie, PendingRelease, ProfileQuality, QualityProfile, Series,
     SubtitleFile, WantedLanguage,
 )
+from .demo_files import media_path, subtitle_path, write_placeholders
 from .demo_names import episode_title, movie_title, release_name, series_title
 from .items import EPISODE, MOVIE
 from .writes import insert_new
@@ -71,8 +73,12 @@ class _Planned:
         return self.case in FILE_SUBTITLES
 
 
-def seed_demo(db: Database, items: int = 500, now: datetime | None = None) -> dict[str, int]:
-    """Adds the demo library of about ``items`` movies and episodes; returns the rows added per table."""
+def seed_demo(db: Database, items: int = 500, now: datetime | None = None,
+              library_root: Path | None = None) -> dict[str, int]:
+    """Adds the demo library of about ``items`` movies and episodes; returns the rows added per table.
+
+    With ``library_root``, its media files (and their subtitles) are placeholder files there.
+    """
     now = now or now_utc()
     movies, episodes = items * 2 // 5, items - items * 2 // 5
     series = -(-episodes // (SEASONS * EPISODES_PER_SEASON))
@@ -85,10 +91,13 @@ def seed_demo(db: Database, items: int = 500, now: datetime | None = None) -> di
     planned = list(_planned_movies(movies)) + list(_planned_episodes(episodes, now.date()))
     item_ids = _item_ids(db, movies, series)
     owners = ("movie_id", "episode_id")
-    counts["media_files"] = _add_absent(db, MediaFile, list(_file_rows(planned, item_ids, now)), owners, owners)
+    files = list(_file_rows(planned, item_ids, now, library_root))
+    counts["media_files"] = _add_absent(db, MediaFile, files, owners, owners)
     file_ids = _file_ids(db, movies, series)
-    subtitles = list(_subtitle_rows(planned, file_ids, now))
+    subtitles = list(_subtitle_rows(planned, file_ids, now, library_root))
     counts["subtitle_files"] = _add_absent(db, SubtitleFile, subtitles, ("media_file_id", "language"))
+    if library_root is not None:
+        counts["placeholder_files"] = write_placeholders(library_root, files, subtitles)
     pending = list(_pending_rows(planned, item_ids, now))
     counts["pending_releases"] = _add_absent(db, PendingRelease, pending, (*owners, "title"), owners)
     imports = list(_import_rows(planned, file_ids, now))
@@ -307,25 +316,33 @@ def _owner(planned: _Planned, item_ids: dict[Key, int]) -> dict[str, int | None]
     return {"movie_id": None, "episode_id": item_id}
 
 
-def _file_rows(planned: Iterable[_Planned], item_ids: dict[Key, int], now: datetime) -> Iterator[Row]:
+def _media_path(item: _Planned, root: Path | None) -> str:
+    return media_path(root, item.key[0], item.title, item.key[2] if item.key[0] == EPISODE else None,
+                      _file_quality(item))
+
+
+def _file_rows(planned: Iterable[_Planned], item_ids: dict[Key, int], now: datetime,
+               root: Path | None = None) -> Iterator[Row]:
     for item in planned:
         if not item.has_file:
             continue
         quality = _file_quality(item)
         age = timedelta(minutes=10) if item.case == "imported" else timedelta(days=20 + item.number % 300)
         yield {
-            **_owner(item, item_ids), "path": f"/media/demo/{item.title} [{quality}].mkv", "quality": quality,
+            **_owner(item, item_ids), "path": _media_path(item, root), "quality": quality,
             "size_bytes": GIGABYTE + (item.number % 40) * 100_000_000, "imported_at": now - age,
             "subtitles_searched_at": None,
         }
 
 
-def _subtitle_rows(planned: Iterable[_Planned], file_ids: dict[Key, int], now: datetime) -> Iterator[Row]:
+def _subtitle_rows(planned: Iterable[_Planned], file_ids: dict[Key, int], now: datetime,
+                   root: Path | None = None) -> Iterator[Row]:
     for item in planned:
         for language, score in FILE_SUBTITLES.get(item.case, {}).items():
+            path = subtitle_path(_media_path(item, root), language) if root else f"/media/demo/{item.title}.{language}.srt"
             yield {
                 "media_file_id": file_ids[item.key], "language": language, "score": score, "provider": "demo",
-                "path": f"/media/demo/{item.title}.{language}.srt", "downloaded_at": now - timedelta(days=10),
+                "path": path, "downloaded_at": now - timedelta(days=10),
             }
 
 

@@ -135,11 +135,11 @@ class ImportItem(_AboutItem):
 
 @dataclass(frozen=True)
 class SeriesItem:
-    """A series whose episode list is refreshed from the metadata source."""
+    """A series whose episode list is refreshed from the metadata source (``tmdb_id`` None: it cannot be)."""
 
     id: int
     name: str
-    tmdb_id: int
+    tmdb_id: int | None
     last_refreshed_at: datetime | None
 
     @property

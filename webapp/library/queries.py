@@ -365,11 +365,12 @@ def _group_imports(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[ImportItem]:
 
 
 def series_to_refresh(session: Session, *, limit: int | None = None) -> list[SeriesItem]:
-    """Monitored series known to the metadata source, least recently refreshed first."""
+    """Monitored series, least recently refreshed first; those without a TMDB id (which the metadata
+    source cannot be asked about, and a run says so) after every other."""
     rows = session.execute(
         select(Series.id, Series.title, Series.tmdb_id, Series.last_refreshed_at)
-        .where(Series.monitored == true(), Series.tmdb_id.is_not(None))
-        .order_by(Series.last_refreshed_at.asc().nulls_first(), Series.id)
+        .where(Series.monitored == true())
+        .order_by(Series.tmdb_id.is_(None), Series.last_refreshed_at.asc().nulls_first(), Series.id)
         .limit(limit)
     ).all()
     return [SeriesItem(row.id, row.title, row.tmdb_id, row.last_refreshed_at) for row in rows]

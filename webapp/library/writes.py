@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Delete, Executable, Insert, Result, Update, delete, insert, update
+from sqlalchemy import Delete, Executable, Insert, Result, Update, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -98,13 +99,41 @@ def insert_new(
     return session.execute(statement, list(rows))
 
 
-def store_episodes(db: Database, series_id: int, episodes: Sequence[EpisodeInfo], now: datetime) -> list[EpisodeInfo]:
-    """Inserts, monitored, the episodes the series lacks and notes the refresh; returns the new ones, in order."""
+@dataclass(frozen=True)
+class StoredEpisodes:
+    """What a refresh from the metadata source changed: the episodes added, those given another air date."""
+
+    added: list[EpisodeInfo]
+    redated: list[EpisodeInfo]
+
+
+def store_episodes(db: Database, series_id: int, episodes: Sequence[EpisodeInfo], now: datetime) -> StoredEpisodes:
+    """Inserts, monitored, the episodes the series lacks, takes the source's air date where it gives another
+    (an episode announced without a date gets one: only then is it ever searched), and notes the refresh."""
     by_key = {(info.season, info.number): info for info in episodes}
     with db.write() as session:
-        added = _insert_episodes(session, series_id, list(by_key.values()), now)
+        added = set(_insert_episodes(session, series_id, list(by_key.values()), now))
+        redated = _redate_episodes(session, series_id, {key: info for key, info in by_key.items() if key not in added})
         session.execute(mark_refreshed(series_id, now))
-    return [by_key[key] for key in sorted(added)]
+    return StoredEpisodes([by_key[key] for key in sorted(added)], redated)
+
+
+def _redate_episodes(
+    session: Session, series_id: int, known: dict[tuple[int, int], EpisodeInfo]
+) -> list[EpisodeInfo]:
+    """Moves the stored episodes whose air date the source gives differently; a date it no longer gives is kept."""
+    stored = session.execute(
+        select(Episode.id, Episode.season_number, Episode.episode_number, Episode.air_date)
+        .where(Episode.series_id == series_id)
+    ).all()
+    moved = [
+        (row.id, info) for row in stored
+        if (info := known.get((row.season_number, row.episode_number))) is not None
+        and info.air_date is not None and info.air_date != row.air_date
+    ]
+    if moved:
+        session.execute(update(Episode), [{"id": episode_id, "air_date": info.air_date} for episode_id, info in moved])
+    return sorted((info for _, info in moved), key=lambda info: (info.season, info.number))
 
 
 def _insert_episodes(

@@ -1,6 +1,8 @@
 """Every table of the program, importable from one place."""
 from .auth import ApiKey, LoginAttempts, User, new_session_token
 from .base import Base, UTCDateTime
+from .grabs import Grab
+from .imports import CompletedDownload, ImportRecord, LibrarySetting
 from .library import (
     Episode,
     ImportQueueEntry,
@@ -13,7 +15,11 @@ from .library import (
     SubtitleFile,
     WantedLanguage,
 )
+from .metadata import MetadataSetting
+from .notifications import DemoNotification, NotificationTarget
 from .providers import BlocklistEntry, DownloadClientSetting, IndexerSetting, IndexerStatus
+from .releases import ReleasePreference
+from .subtitles import SubtitleProviderSetting, SubtitleProviderStatus
 from .tasks import (
     FINISHED_STATUSES,
     RUN_CANCELLED,
@@ -29,9 +35,11 @@ from .tasks import (
 )
 
 __all__ = [
-    "ApiKey", "Base", "BlocklistEntry", "DownloadClientSetting", "Episode", "FINISHED_STATUSES", "ImportQueueEntry",
-    "IndexerSetting", "IndexerStatus", "LoginAttempts", "MediaFile", "Movie", "PendingRelease", "ProfileQuality",
-    "QualityProfile", "RUN_CANCELLED", "RUN_COMPLETED", "RUN_FAILED", "RUN_QUEUED", "RUN_RUNNING", "Series",
-    "SubtitleFile", "TaskActivity", "TaskActivityCount", "TaskEvent", "TaskRun", "TaskSetting", "UTCDateTime", "User",
-    "WantedLanguage", "new_session_token",
+    "ApiKey", "Base", "BlocklistEntry", "CompletedDownload", "DemoNotification", "DownloadClientSetting", "Episode",
+    "FINISHED_STATUSES", "Grab", "ImportQueueEntry", "ImportRecord", "IndexerSetting", "IndexerStatus",
+    "LibrarySetting", "LoginAttempts", "MediaFile", "MetadataSetting", "Movie", "NotificationTarget",
+    "PendingRelease", "ProfileQuality", "QualityProfile", "RUN_CANCELLED", "RUN_COMPLETED", "RUN_FAILED",
+    "RUN_QUEUED", "RUN_RUNNING", "ReleasePreference", "Series", "SubtitleFile", "SubtitleProviderSetting",
+    "SubtitleProviderStatus", "TaskActivity", "TaskActivityCount", "TaskEvent", "TaskRun", "TaskSetting",
+    "UTCDateTime", "User", "WantedLanguage", "new_session_token",
 ]

@@ -15,4 +15,6 @@ def _init(state: BlueprintSetupState) -> None:
     kept.init_app(state.app)
 
 
-from . import events, providers, reports, routes, runs, settings  # noqa: E402,F401  (they register their views on ``bp``)
+from . import (  # noqa: E402,F401  (they register their views on ``bp``)
+    events, library, metadata, notifications, providers, releases, reports, routes, runs, settings,
+)

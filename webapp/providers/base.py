@@ -7,7 +7,7 @@ act on; the tasks record it against the item in hand and go on with the next.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -107,6 +107,24 @@ class SubtitleResult:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """What a subtitle says it was made for: a release name, and what the provider adds."""
+
+    release: str | None = None
+    hash_match: bool = False  # the provider found it by the file's OpenSubtitles hash
+    tmdb_id: int | None = None
+    title: str | None = None
+    year: int | None = None
+    season: int | None = None
+    episode: int | None = None
+
+
+# How well a subtitle fits the requested file, 0-100 (``releases.subtitles.score_offer``): given to the
+# providers, which know what they offer but not how to judge it.
+Scorer = Callable[[SubtitleRequest, Offer], int]
+
+
+@dataclass(frozen=True)
 class EpisodeInfo:
     season: int
     number: int
@@ -146,7 +164,10 @@ def category_for(client: DownloadClient, query: SearchQuery) -> str:
 
 
 class SubtitleProvider(Protocol):
+    """``minimum_score`` (0-100): its results scoring less are not taken."""
+
     name: str
+    minimum_score: int
 
     def search(self, request: SubtitleRequest) -> list[SubtitleResult]: ...
 
@@ -159,6 +180,25 @@ class MetadataSource(Protocol):
     def episodes(self, series_tmdb_id: int) -> list[EpisodeInfo]:
         """Every episode the source knows of for the series, announced ones included."""
         ...
+
+
+# What a notification target may be told of (providers-api.md, Notifications).
+RUN_FAILED, RUN_COMPLETED = "run:failed", "run:completed"
+RELEASE_GRABBED, SUBTITLE_DOWNLOADED, IMPORT_COMPLETED = "release:grabbed", "subtitle:downloaded", "import:completed"
+NOTIFICATION_EVENTS = (RUN_FAILED, RUN_COMPLETED, RELEASE_GRABBED, SUBTITLE_DOWNLOADED, IMPORT_COMPLETED)
+
+
+class Notifier(Protocol):
+    """Tells the notification targets that asked for ``event``; never raises, never holds up its caller."""
+
+    def notify(self, event: str, title: str, body: str, link: str | None = None) -> None: ...
+
+
+class NoNotifier:
+    """No notification target configured: events go nowhere."""
+
+    def notify(self, event: str, title: str, body: str, link: str | None = None) -> None:
+        return None
 
 
 class SubtitleStore(Protocol):
@@ -182,6 +222,7 @@ class ProviderSet:
     metadata: MetadataSource | None = None
     subtitle_store: SubtitleStore | None = None
     minimum_seeders: Mapping[int, int] = field(default_factory=dict)
+    notifier: Notifier = field(default_factory=NoNotifier)
 
     def client_for(self, protocol: str) -> DownloadClient | None:
         """The client a release of ``protocol`` goes to: the first, by priority, that takes that protocol."""

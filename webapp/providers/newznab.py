@@ -7,15 +7,12 @@ URL with its API key.
 """
 from __future__ import annotations
 
-import functools
 import logging
-import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import quote
 from xml.etree.ElementTree import Element
 
@@ -23,9 +20,9 @@ import httpx
 
 from ..clock import Clock, now_utc
 from .base import ProviderError, Release, SearchQuery
+from .bounded import RateLimiter, client_of, read_capped, retry_after, timeout_until, utc_text
 from .newznab_xml import (
-    MOVIE_SEARCH, SEARCH, TV_SEARCH, Caps, ErrorReply, http_date, parse_caps, parse_feed, parse_xml, raise_error_reply,
-    to_int,
+    MOVIE_SEARCH, SEARCH, TV_SEARCH, Caps, ErrorReply, parse_caps, parse_feed, parse_xml, raise_error_reply,
 )
 from .settings import HealthState, IndexerHealth, IndexerSettings
 
@@ -34,8 +31,6 @@ log = logging.getLogger("cinephage.providers")
 CAPS_KEPT = timedelta(minutes=15)
 TEST_SECONDS = 14.0  # a provider test never takes more than 15 s
 ERROR_BODY_BYTES = 64 * 1024
-RETRY_AFTER_DEFAULT = timedelta(minutes=1)  # a 429 that does not say how long
-RETRY_AFTER_LONGEST = timedelta(days=1)
 PAGE_SIZE = 100
 MOVIE_CATEGORIES = range(2000, 3000)
 TV_CATEGORIES = range(5000, 6000)
@@ -65,52 +60,6 @@ class IndexerError(ProviderError):
     def __init__(self, message: str, retry_after: timedelta | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class RateLimiter:
-    """At most ``in_flight`` requests at once, their starts at least ``spacing`` seconds apart."""
-
-    def __init__(self, in_flight: int, spacing: float) -> None:
-        self._in_flight = in_flight
-        self._spacing = spacing
-        self._condition = threading.Condition()
-        self._running = 0
-        self._waiting = 0
-        self._next_start = 0.0
-
-    @property
-    def waiting(self) -> int:
-        """How many requests wait for their turn now."""
-        with self._condition:
-            return self._waiting
-
-    @contextmanager
-    def turn(self, deadline: float) -> Iterator[None]:
-        """Holds a slot while the block runs; TimeoutError when none came before ``deadline`` (monotonic)."""
-        with self._condition:
-            self._waiting += 1
-            try:
-                self._wait_for_slot(deadline)
-            finally:
-                self._waiting -= 1
-            self._running += 1
-        try:
-            yield
-        finally:
-            with self._condition:
-                self._running -= 1
-                self._condition.notify_all()
-
-    def _wait_for_slot(self, deadline: float) -> None:
-        while True:
-            now = time.monotonic()
-            wait = float("inf") if self._running >= self._in_flight else self._next_start - now
-            if wait <= 0:
-                self._next_start = now + self._spacing
-                return
-            if now >= deadline or self._next_start > deadline:  # no turn in time: say so now
-                raise TimeoutError
-            self._condition.wait(min(wait, deadline - now))
 
 
 class NewznabIndexer:
@@ -213,12 +162,12 @@ class NewznabIndexer:
         sent = {**params, "apikey": self.settings.api_key} if self.settings.api_key else params
         log.debug("%s: asking %s", self.name, params)
         try:
-            with self._limiter.turn(deadline), self._client() as client:
-                timeout = self._timeout(deadline)
+            with self._limiter.turn(deadline), client_of(self._http) as client:
+                timeout = timeout_until(self.name, deadline, self.limits)
                 with client.stream("GET", self.url, params=sent, timeout=timeout) as response:
                     if response.status_code >= 400:
                         raise self._status_error(response, deadline)
-                    body = self._read(response, self.limits.max_bytes, deadline)
+                    body = read_capped(response, self.name, self.limits.max_bytes, deadline, self.limits)
                     content_type = response.headers.get("content-type", "")
         except TimeoutError:
             raise ProviderError(f"{self.name} is busy with other requests: no turn within "
@@ -236,32 +185,6 @@ class NewznabIndexer:
         root = parse_xml(body, self.name, content_type)
         raise_error_reply(root, self.name)
         return root
-
-    def _client(self) -> AbstractContextManager[httpx.Client]:
-        """The client given, or one for this request only."""
-        if self._http is not None:
-            return nullcontext(self._http)
-        return httpx.Client(verify=tls_context(), follow_redirects=True, max_redirects=5)
-
-    def _timeout(self, deadline: float) -> httpx.Timeout:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise ProviderError(f"{self.name} took longer than {self.limits.total_seconds:g} s")
-        return httpx.Timeout(min(self.limits.read_seconds, left), connect=min(self.limits.connect_seconds, left))
-
-    def _read(self, response: httpx.Response, limit: int, deadline: float) -> bytes:
-        """The body, refused beyond ``limit`` bytes (decompressed) or past the deadline."""
-        declared = to_int(response.headers.get("content-length"))
-        if declared is not None and declared > limit:
-            raise ProviderError(f"{self.name} sent an answer larger than {size_text(limit)}; refused")
-        body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > limit:
-                raise ProviderError(f"{self.name} sent an answer larger than {size_text(limit)}; refused")
-            if time.monotonic() > deadline:
-                raise ProviderError(f"{self.name} took longer than {self.limits.total_seconds:g} s to send its answer")
-        return bytes(body)
 
     def _status_error(self, response: httpx.Response, deadline: float) -> IndexerError:
         """An HTTP error status as a message, with the ``<error>`` description the body may hold."""
@@ -283,7 +206,7 @@ class NewznabIndexer:
     def _error_description(self, response: httpx.Response, deadline: float) -> str | None:
         """The description of an ``<error>`` body, when the body is one."""
         try:
-            raise_error_reply(parse_xml(self._read(response, ERROR_BODY_BYTES, deadline), self.name), self.name)
+            raise_error_reply(parse_xml(read_capped(response, self.name, ERROR_BODY_BYTES, deadline, self.limits), self.name), self.name)
         except ErrorReply as reply:
             return reply.description
         except (ProviderError, httpx.HTTPError):
@@ -308,12 +231,6 @@ class NewznabIndexer:
         for form in {key, quote(key, safe="")} if key else ():
             text = text.replace(form, "***")
         return text
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One TLS context for every request: loading the CA bundle takes a quarter of a second."""
-    return httpx.create_ssl_context()
 
 
 def api_url(base_url: str) -> str:
@@ -363,19 +280,6 @@ def id_params(caps: Caps, mode: str, query: SearchQuery) -> dict[str, str]:
     return {name: str(value) for name, value in ids if value is not None and caps.supports(mode, name)}
 
 
-def retry_after(header: str | None, now: datetime) -> timedelta:
-    """A Retry-After header (seconds or an HTTP date) as a wait, within a day; a minute when absent."""
-    seconds = to_int(header)
-    if seconds is not None:
-        wait = timedelta(seconds=min(seconds, int(RETRY_AFTER_LONGEST.total_seconds())))
-    else:
-        when = http_date(header)
-        wait = when - now if when is not None else timedelta(0)
-    if wait <= timedelta(0):
-        return RETRY_AFTER_DEFAULT
-    return min(wait, RETRY_AFTER_LONGEST)
-
-
 def episode_code(query: SearchQuery) -> str:
     """``S01E02`` for an episode, ``S01`` for a season."""
     return f"S{query.season or 0:02d}" + (f"E{query.episode:02d}" if query.episode is not None else "")
@@ -386,12 +290,3 @@ def describe(query: SearchQuery) -> str:
     if query.is_movie:
         return f"{query.title} ({query.year})" if query.year else query.title
     return f"{query.title} {episode_code(query)}"
-
-
-def utc_text(moment: datetime) -> str:
-    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
-
-
-def size_text(size: int) -> str:
-    mb = 1024 * 1024
-    return f"{size / mb:g} MB" if size >= mb else f"{size / 1024:g} KB"

@@ -11,16 +11,13 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from ..providers import Release, SearchQuery
 from .decisions import Decisions, Rejection
 from .parse import UNKNOWN, UNWANTED_QUALITIES, ParsedRelease, parse_release, title_key
 from .preferences import Preferences
+from .profiles import Profile
 from .sizes import MEGABYTE, QUALITY_SIZES, SizeLimits
-
-if TYPE_CHECKING:  # the library will read file names through this package: no import back at run time
-    from ..library.profiles import Profile
 
 MOVIE_RUNTIME = 110  # minutes, when the item's own is not known
 EPISODE_RUNTIME = 45

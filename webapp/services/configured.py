@@ -14,7 +14,11 @@ from ..providers.base import DownloadClient, Indexer, ProviderError, ProviderSet
 from ..providers.clients import build_client
 from ..providers.newznab import NewznabIndexer
 from ..providers.settings import ClientSettings, IndexerSettings
+from ..providers.tmdb import TmdbSource
+from .metadata import MetadataService
+from .notifications import NotificationService
 from .providers import DatabaseHealth, ProviderService
+from .subtitle_providers import KeptSubtitleProviders
 
 log = logging.getLogger("cinephage.providers")
 
@@ -29,7 +33,11 @@ class ConfiguredProviders:
     def __init__(self, db: Database) -> None:
         self._service = ProviderService(db)
         self._health = DatabaseHealth(db)
+        self._notifications = NotificationService(db)
         self._indexers: dict[IndexerSettings, NewznabIndexer] = {}
+        self._subtitle_providers = KeptSubtitleProviders(db)  # by priority; each kept while unchanged
+        self._metadata_settings = MetadataService(db)
+        self._metadata: TmdbSource | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> ProviderSet:
@@ -39,6 +47,9 @@ class ConfiguredProviders:
             indexers=self._indexers_for(indexers),
             download_clients=[client for client in map(_client, clients) if client is not None],
             minimum_seeders={settings.id: settings.minimum_seeders for settings in indexers if settings.id is not None},
+            subtitle_providers=self._subtitle_providers(),
+            metadata=self._metadata_source(),
+            notifier=self._notifications.notifier(),  # the enabled notification targets, as they are now
         )
 
     def _indexers_for(self, configured: list[IndexerSettings]) -> list[Indexer]:
@@ -47,6 +58,16 @@ class ConfiguredProviders:
                     for settings in configured}
             self._indexers = kept
             return list(kept.values())
+
+    def _metadata_source(self) -> TmdbSource | None:
+        """TMDB when a key is set; the same object while its settings stay the same (a 429's rest carries over)."""
+        settings = self._metadata_settings.get()
+        if not settings.configured:
+            return None
+        with self._lock:
+            if self._metadata is None or self._metadata.settings != settings:
+                self._metadata = TmdbSource(settings)
+            return self._metadata
 
 
 def configured_providers(db: Database) -> ProviderSet:

@@ -46,41 +46,41 @@ def name_key(name: str) -> str:
 
 
 def check_indexer(settings: IndexerSettings) -> IndexerSettings:
-    _name(settings.name)
-    _choice("implementation", settings.implementation, INDEXER_IMPLEMENTATIONS)
-    _base_url(settings.base_url)
-    _text("apiKey", settings.api_key, SECRET_LENGTH)
-    _between("priority", settings.priority, 1, 100)
-    _between("minimumSeeders", settings.minimum_seeders, 0, MAX_SEEDERS)
+    check_name(settings.name)
+    check_choice("implementation", settings.implementation, INDEXER_IMPLEMENTATIONS)
+    check_base_url(settings.base_url)
+    check_text("apiKey", settings.api_key, SECRET_LENGTH)
+    check_between("priority", settings.priority, 1, 100)
+    check_between("minimumSeeders", settings.minimum_seeders, 0, MAX_SEEDERS)
     return replace(settings, categories=_categories(settings.categories))
 
 
 def check_client(settings: ClientSettings) -> ClientSettings:
-    _name(settings.name)
-    _choice("implementation", settings.implementation, CLIENT_IMPLEMENTATIONS)
-    _between("priority", settings.priority, 1, 100)
+    check_name(settings.name)
+    check_choice("implementation", settings.implementation, CLIENT_IMPLEMENTATIONS)
+    check_between("priority", settings.priority, 1, 100)
     if not 1 <= len(settings.host) <= HOST_LENGTH or _unprintable(settings.host, NOT_IN_HOST):
         raise ValidationError(
             "'host' must be a host name or an IP address (no scheme, path or spaces)", "INVALID_FIELD"
         )
     port = settings.port or USUAL_PORTS.get(settings.implementation, 0)  # 0: none given
     if settings.implementation != BLACKHOLE or port:
-        _between("port", port, 1, 65535)
-    _path("urlBase", settings.url_base, 200, NOT_IN_URL)
-    _text("username", settings.username, 200)
-    _text("password", settings.password, SECRET_LENGTH)
-    _text("apiKey", settings.api_key, SECRET_LENGTH)
-    _text("movieCategory", settings.movie_category, 100)
-    _text("tvCategory", settings.tv_category, 100)
-    _path("torrentFolder", settings.torrent_folder, FOLDER_LENGTH)
-    _path("nzbFolder", settings.nzb_folder, FOLDER_LENGTH)
-    _path("downloadFolder", settings.download_folder, FOLDER_LENGTH)
+        check_between("port", port, 1, 65535)
+    check_path("urlBase", settings.url_base, 200, NOT_IN_URL)
+    check_text("username", settings.username, 200)
+    check_text("password", settings.password, SECRET_LENGTH)
+    check_text("apiKey", settings.api_key, SECRET_LENGTH)
+    check_text("movieCategory", settings.movie_category, 100)
+    check_text("tvCategory", settings.tv_category, 100)
+    check_path("torrentFolder", settings.torrent_folder, FOLDER_LENGTH)
+    check_path("nzbFolder", settings.nzb_folder, FOLDER_LENGTH)
+    check_path("downloadFolder", settings.download_folder, FOLDER_LENGTH)
     if settings.implementation == BLACKHOLE and not (settings.torrent_folder or settings.nzb_folder):
         raise ValidationError("A blackhole needs a 'torrentFolder', an 'nzbFolder', or both", "FOLDER_REQUIRED")
     return replace(settings, port=port)
 
 
-def _name(name: str) -> None:
+def check_name(name: str) -> None:
     if not 1 <= len(name) <= NAME_LENGTH or _unprintable(name, NOT_PRINTABLE) or not re.search(VISIBLE, name):
         raise ValidationError(
             f"'name' must be 1 to {NAME_LENGTH} printable characters, not only spaces", "INVALID_FIELD"
@@ -91,22 +91,22 @@ def _unprintable(value: str, forbidden: str) -> bool:
     return bool(re.search(forbidden, value) or re.search(_UNPAIRED, value))
 
 
-def _choice(field: str, value: str, choices: tuple[str, ...]) -> None:
+def check_choice(field: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValidationError(f"'{field}' must be one of: {', '.join(choices)}", "INVALID_FIELD")
 
 
-def _between(field: str, value: int, minimum: int, maximum: int) -> None:
+def check_between(field: str, value: int, minimum: int, maximum: int) -> None:
     if type(value) is not int or not minimum <= value <= maximum:
         raise ValidationError(f"'{field}' must be an integer from {minimum} to {maximum}", "INVALID_FIELD")
 
 
-def _text(field: str, value: str, length: int) -> None:
+def check_text(field: str, value: str, length: int) -> None:
     if len(value) > length or _unprintable(value, NOT_PRINTABLE):
         raise ValidationError(f"'{field}' must be at most {length} printable characters", "INVALID_FIELD")
 
 
-def _path(field: str, value: str, length: int, forbidden: str = NOT_PRINTABLE) -> None:
+def check_path(field: str, value: str, length: int, forbidden: str = NOT_PRINTABLE) -> None:
     """Empty, or an absolute path: ``/`` and at most ``length`` characters, none ``forbidden``."""
     if value and (len(value) > length or not value.startswith("/") or _unprintable(value, forbidden)):
         raise ValidationError(
@@ -115,7 +115,7 @@ def _path(field: str, value: str, length: int, forbidden: str = NOT_PRINTABLE) -
         )
 
 
-def _base_url(value: str) -> None:
+def check_base_url(value: str) -> None:
     if len(value) > URL_LENGTH or not re.search(BASE_URL, value) or _unprintable(value, NOT_IN_URL):
         raise ValidationError(
             f"'baseUrl' must be an http:// or https:// URL (a host name or IP address, an optional port "

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from ..db import Database
 from ..errors import Conflict, NotFound, ValidationError
-from ..library.items import MOVIE, MediaItem
-from ..models import BlocklistEntry, DownloadClientSetting, IndexerSetting, IndexerStatus
+from ..models import DownloadClientSetting, IndexerSetting, IndexerStatus
 from ..models.providers import ProviderSetting
 from ..providers import testing
 from ..providers.base import ProviderError
 from ..providers.settings import ClientSettings, HealthState, IndexerSettings, backoff
+from .blocklist import Blocklist
 from .provider_checks import check_client, check_indexer, name_key
 
 log = logging.getLogger("cinephage.providers")
@@ -307,70 +307,3 @@ def _locked_status(session: Session, indexer_id: int) -> IndexerStatus | None:
 
 def _health(status: IndexerStatus) -> HealthState:
     return HealthState(status.failures, status.resting_until, status.last_error, status.last_success_at)
-
-
-# -- blocklist ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BlockedRelease:
-    """A release never to be grabbed again for one movie or episode."""
-
-    id: int
-    title: str
-    media_id: str  # ``movie_12`` or ``episode_34``, as activity rows name items
-    reason: str
-    indexer: str | None
-    added_at: datetime
-
-
-class Blocklist:
-    """Releases that failed or were refused, by item: a search passes over them."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def add(
-        self, title: str, item: MediaItem, reason: str, now: datetime, indexer: str | None = None,
-    ) -> BlockedRelease:
-        with self.db.write() as session:
-            entry = BlocklistEntry(title=title, reason=reason, indexer=indexer, added_at=now, **_owner(item))
-            session.add(entry)
-            session.flush()
-            return _blocked(entry)
-
-    def list(self, item: MediaItem | None = None, limit: int = 500) -> tuple[BlockedRelease, ...]:
-        """The newest ``limit`` entries, of one item or of all."""
-        statement = select(BlocklistEntry).order_by(BlocklistEntry.added_at.desc(), BlocklistEntry.id.desc())
-        if item is not None:
-            statement = statement.filter_by(**_owner(item))
-        with self.db.read() as session:
-            return tuple(_blocked(entry) for entry in session.scalars(statement.limit(limit)))
-
-    def remove(self, entry_id: int) -> None:
-        """Lets the release be grabbed for its item again."""
-        with self.db.write() as session:
-            entry = session.get(BlocklistEntry, entry_id)
-            if entry is None:
-                raise NotFound(f"Blocklist entry '{entry_id}' not found", "BLOCKLIST_ENTRY_NOT_FOUND")
-            session.delete(entry)
-
-    def contains(self, title: str, item: MediaItem) -> bool:
-        """Whether this release is blocked for this item."""
-        return title in self.titles(item)
-
-    def titles(self, item: MediaItem) -> frozenset[str]:
-        """Every blocked release title of the item: one query for a whole page of search results."""
-        with self.db.read() as session:
-            return frozenset(session.scalars(select(BlocklistEntry.title).filter_by(**_owner(item))))
-
-
-def _owner(item: MediaItem) -> dict[str, int | None]:
-    if item.kind == MOVIE:
-        return {"movie_id": item.id, "episode_id": None}
-    return {"movie_id": None, "episode_id": item.id}
-
-
-def _blocked(entry: BlocklistEntry) -> BlockedRelease:
-    media_id = f"movie_{entry.movie_id}" if entry.movie_id is not None else f"episode_{entry.episode_id}"
-    return BlockedRelease(entry.id, entry.title, media_id, entry.reason, entry.indexer, entry.added_at)

@@ -2,24 +2,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from ..engine.context import RunContext
 from ..library import (
-    FiledItem, Profile, SeriesItem, WriteBatch, cutoff_unmet_items, load_profiles, missing_items,
-    newly_aired_episodes, pending_releases, series_to_refresh, upgradable_items,
+    FiledItem, Profile, SeriesItem, WriteBatch, cutoff_unmet_items, missing_items, newly_aired_episodes,
+    pending_releases, series_to_refresh, upgradable_items,
 )
-from ..library.delay import Delay, load_delay
+from ..library.delay import Delay
 from ..library.writes import set_release_status, store_episodes
-from ..providers import ProviderError, ProviderSet
+from ..providers import EpisodeInfo, ProviderError, ProviderSet
 from .common import (
     DETECT, FAILED, NO_RESULTS, SKIPPED, SUCCESS, ItemOutcome, SearchTasks, limit, record, searched_before,
 )
 from .history import previous_run_started
 from .pending import HeldReleases
-from .searching import Grabber, Search, SeasonPacks
+from .searching import Grabber, Search, SearchSettings, SeasonPacks
 
 # Default intervals, in minutes.
 MISSING_INTERVAL = 1440
@@ -38,12 +39,12 @@ TASKS = SearchTasks("monitoring")
 def missing_episodes(providers: ProviderSet, ctx: RunContext) -> None:
     """Searches and grabs monitored, aired episodes and monitored movies that have no file."""
     with ctx.db.read() as session:
-        profiles, delay = load_profiles(session), load_delay(session)
+        settings = SearchSettings.load(session)
         items = missing_items(
             session, today=ctx.now.date(), searched_before=searched_before(ctx, MISSING_INTERVAL), limit=limit(ctx)
         )
     with WriteBatch(ctx.db) as writes:
-        grabber = Grabber(providers, ctx.db, writes, ctx.now, profiles=profiles, delay=delay)
+        grabber = Grabber(providers, ctx.db, writes, ctx.now, settings)
         packs = SeasonPacks(items, grabber)
         for wanted in ctx.items(items):
             record(ctx, wanted, packs.taken(wanted) or grabber.search_and_grab(Search.of(wanted.item)))
@@ -61,12 +62,12 @@ def new_episodes(providers: ProviderSet, ctx: RunContext) -> None:
     for show in ctx.items(shows):
         record(ctx, show, _detect_episodes(providers, ctx, show))
     with ctx.db.read() as session:
-        profiles, delay = load_profiles(session), load_delay(session)
+        settings = SearchSettings.load(session)
         items = newly_aired_episodes(
             session, today=ctx.now.date(), since=since, searched_before=None if ctx.force else since, limit=limit(ctx)
         )
     with WriteBatch(ctx.db) as writes:
-        grabber = Grabber(providers, ctx.db, writes, ctx.now, profiles=profiles, delay=delay)
+        grabber = Grabber(providers, ctx.db, writes, ctx.now, settings)
         for wanted in ctx.items(items):
             record(ctx, wanted, grabber.search_and_grab(Search.of(wanted.item)))
 
@@ -76,16 +77,26 @@ def _detect_episodes(providers: ProviderSet, ctx: RunContext, show: SeriesItem) 
     source = providers.metadata
     if source is None:
         return ItemOutcome(DETECT, SKIPPED, "No metadata source configured")
+    if show.tmdb_id is None:
+        return ItemOutcome(DETECT, SKIPPED, f"No TMDB id: {source.name} cannot be asked for this series' episodes")
     try:
         episodes = source.episodes(show.tmdb_id)
     except ProviderError as error:
-        return ItemOutcome(DETECT, FAILED, f"{source.name}: {error}")
-    added = store_episodes(ctx.db, show.id, episodes, ctx.now)
-    if not added:
-        return ItemOutcome(DETECT, NO_RESULTS, "No new episodes")
-    names = ", ".join(f"S{info.season:02d}E{info.number:02d}" for info in added[:10])
-    more = f" and {len(added) - 10} more" if len(added) > 10 else ""
-    return ItemOutcome(DETECT, SUCCESS, f"Found {len(added)} new episodes: {names}{more}", affected=True)
+        said = str(error)  # a source's own messages name it already
+        return ItemOutcome(DETECT, FAILED, said if said.startswith(source.name) else f"{source.name}: {said}")
+    stored = store_episodes(ctx.db, show.id, episodes, ctx.now)
+    redated = f"; new air date for {_episode_codes(stored.redated)}" if stored.redated else ""
+    if not stored.added:
+        return ItemOutcome(DETECT, SUCCESS if redated else NO_RESULTS, f"No new episodes{redated}",
+                           affected=bool(redated))
+    found = f"Found {len(stored.added)} new episodes: {_episode_codes(stored.added)}"
+    return ItemOutcome(DETECT, SUCCESS, found + redated, affected=True)
+
+
+def _episode_codes(episodes: list[EpisodeInfo], shown: int = 10) -> str:
+    """``S01E02, S01E03`` (and how many more past ``shown``)."""
+    codes = ", ".join(f"S{info.season:02d}E{info.number:02d}" for info in episodes[:shown])
+    return codes + (f" and {len(episodes) - shown} more" if len(episodes) > shown else "")
 
 
 @TASKS.task(
@@ -126,12 +137,12 @@ def _search_better(
 ) -> None:
     """Searches each item with a file for what ``search`` says would improve on it."""
     with ctx.db.read() as session:
-        profiles, delay = load_profiles(session), load_delay(session)
+        settings = SearchSettings.load(session)
         items = select_items(session)
     with WriteBatch(ctx.db) as writes:
-        grabber = Grabber(providers, ctx.db, writes, ctx.now, profiles=profiles, delay=delay)
+        grabber = Grabber(providers, ctx.db, writes, ctx.now, settings)
         for filed in ctx.items(items):
-            record(ctx, filed, grabber.search_and_grab(search(filed, profiles[filed.item.profile_id])))
+            record(ctx, filed, grabber.search_and_grab(search(filed, settings.profiles[filed.item.profile_id])))
 
 
 @TASKS.task(
@@ -142,11 +153,11 @@ def _search_better(
 def pending(providers: ProviderSet, ctx: RunContext) -> None:
     """Judges held-back releases again: grabs the best whose delay is over, expires those no longer needed."""
     with ctx.db.read() as session:
-        profiles = load_profiles(session)
+        settings = replace(SearchSettings.load(session), delay=Delay())
         rows = pending_releases(session, now=ctx.now, limit=limit(ctx))
     with WriteBatch(ctx.db) as writes:
         # No delay: these waited out theirs; a grab failing here tries the next of the item's held releases.
-        grabber = Grabber(providers, ctx.db, writes, ctx.now, profiles=profiles, delay=Delay())
+        grabber = Grabber(providers, ctx.db, writes, ctx.now, settings)
         held = HeldReleases(rows, providers, grabber, ctx.now)
         for row in ctx.items(held.ordered()):
             outcome, status = held.handle(row)

@@ -7,16 +7,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from ..db import Database
-from ..library import EPISODE, MediaItem, Profile, WantedItem, WriteBatch
-from ..library.delay import Delay, expire_held, hold, is_held, storable
+from ..library import EPISODE, MediaItem, Profile, WantedItem, WriteBatch, load_profiles
+from ..library.delay import Delay, expire_held, hold, is_held, load_delay, storable
+from ..library.grabs import Awaited, awaited, record_grab
+from ..library.preferences import load_preferences
 from ..library.writes import mark_searched
 from ..providers import ProviderError, ProviderSet, Release, SearchQuery
-from ..providers.base import DownloadClient, ReleaseRefused, category_for
+from ..providers.base import RELEASE_GRABBED, DownloadClient, ReleaseRefused, category_for
 from ..providers.searching import SearchResult, search_all
 from ..providers.settings import TORRENT
-from ..releases import Decisions, Wanted, decide
-from ..services.providers import Blocklist
+from ..releases import Decisions, Preferences, Wanted, decide
+from ..services.blocklist import Blocklist
 from .common import DELAY, FAILED, GRAB, GRABBED, NO_RESULTS, SEARCH, SKIPPED, SUCCESS, ItemOutcome
 
 log = logging.getLogger("cinephage.tasks")
@@ -64,6 +68,19 @@ class Search:
 
 
 @dataclass(frozen=True)
+class SearchSettings:
+    """What every search of a run decides by: the quality profiles, the delay and the release preferences."""
+
+    profiles: Mapping[int, Profile]
+    delay: Delay
+    preferences: Preferences
+
+    @classmethod
+    def load(cls, session: Session) -> SearchSettings:
+        return cls(load_profiles(session), load_delay(session), load_preferences(session))
+
+
+@dataclass(frozen=True)
 class GrabFailure:
     """Why a grab failed; ``next_may_work`` when the release was refused, not the client unreachable."""
 
@@ -80,19 +97,25 @@ class Grabber:
     """
 
     def __init__(
-        self, providers: ProviderSet, db: Database, writes: WriteBatch, now: datetime, *,
-        profiles: Mapping[int, Profile], delay: Delay,
+        self, providers: ProviderSet, db: Database, writes: WriteBatch, now: datetime, settings: SearchSettings,
     ) -> None:
         self._providers = providers
         self._db = db
         self._writes = writes
         self._now = now
-        self._profiles = profiles
-        self._delay = delay
+        self._profiles = settings.profiles
+        self._delay = settings.delay
+        self._preferences = settings.preferences
         self._blocklist = Blocklist(db)
 
     def search_and_grab(self, search: Search) -> ItemOutcome:
         """One search for the item: a release grabbed or held back, none accepted (and why), or no answer."""
+        waiting = self._awaited(search)
+        if waiting is not None:
+            return ItemOutcome(SEARCH, SKIPPED, (
+                f"{waiting.title} was grabbed for it at {when(waiting.grabbed_at)} ({waiting.client}): "
+                f"waiting for its download; searched again after {when(waiting.until)} if it has not been imported"
+            ))
         indexers = self._providers.indexers
         if not indexers:
             return ItemOutcome(SEARCH, SKIPPED, "No indexer configured")
@@ -111,6 +134,10 @@ class Grabber:
                                   outcome.affected)
         return outcome
 
+    def _awaited(self, search: Search) -> Awaited | None:
+        with self._db.read() as session:
+            return awaited(session, search.item, self._now, season_pack=search.query.is_season_pack)
+
     def note_searched(self, item: MediaItem) -> None:
         """Starts the item's search cooldown."""
         self._writes.add(mark_searched(item, self._now))
@@ -121,7 +148,7 @@ class Grabber:
             query=search.query, profile=self._profiles[search.item.profile_id], file_rank=search.file_rank,
             min_rank=search.min_rank, beyond_cutoff=search.beyond_cutoff,
             blocklist=self._blocklist.titles(search.item), season_episodes=search.season_episodes,
-            min_seeders=self._providers.minimum_seeders,
+            min_seeders=self._providers.minimum_seeders, preferences=self._preferences,
         )
 
     def grab(
@@ -133,7 +160,7 @@ class Grabber:
         item; a client that cannot be reached or refuses our login blocklists nothing.
         """
         try:
-            client.add(release, category_for(client, query))
+            download_id = client.add(release, category_for(client, query))
         except ReleaseRefused as error:
             log.warning("%s failed to take %s: %s", client.name, release.title, error)
             self._blocklist.add(release.title, item, str(error), self._now, release.indexer)
@@ -141,7 +168,13 @@ class Grabber:
         except ProviderError as error:
             log.warning("%s failed: %s", client.name, error)
             return GrabFailure(f"{release.title} → {client.name} failed: {error}", next_may_work=False)
+        record_grab(self._db, item, release, client.name, client.settings.id, download_id, self._now,
+                    season_pack=query.is_season_pack)
         self._writes.add(expire_held(item))  # what was held for the item waits for nothing now
+        self._providers.notifier.notify(
+            RELEASE_GRABBED, f"Cinephage: grabbed {item.title}",
+            f"{release.title} ({describe(release)}) from {release.indexer} → {client.name}",
+        )
         return None
 
     def _take(self, search: Search, decisions: Decisions) -> ItemOutcome:

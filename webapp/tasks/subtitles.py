@@ -26,7 +26,7 @@ def missing(providers: ProviderSet, ctx: RunContext) -> None:
     with ctx.db.read() as session:
         needs = missing_subtitles(session, searched_before=searched_before(ctx, MISSING_INTERVAL), limit=limit(ctx))
     with WriteBatch(ctx.db) as writes:
-        fetcher = SubtitleFetcher(providers, writes, ctx.now)
+        fetcher = SubtitleFetcher(providers, writes, ctx.now, ctx.db)
         for need in ctx.items(needs):
             record(ctx, need, fetcher.fetch(need, need.min_score, DOWNLOAD_SUBTITLE))
 
@@ -40,7 +40,7 @@ def upgrade(providers: ProviderSet, ctx: RunContext) -> None:
     with ctx.db.read() as session:
         needs = upgradable_subtitles(session, searched_before=searched_before(ctx, UPGRADE_INTERVAL), limit=limit(ctx))
     with WriteBatch(ctx.db) as writes:
-        fetcher = SubtitleFetcher(providers, writes, ctx.now)
+        fetcher = SubtitleFetcher(providers, writes, ctx.now, ctx.db)
         for need in ctx.items(needs):
             record(ctx, need, fetcher.fetch(need, _upgrade_score(need), UPGRADE_SUBTITLE))
 
@@ -61,7 +61,7 @@ def on_import(providers: ProviderSet, ctx: RunContext) -> None:
     with ctx.db.read() as session:
         entries = import_queue(session, limit=limit(ctx))
     with WriteBatch(ctx.db) as writes:
-        fetcher = SubtitleFetcher(providers, writes, ctx.now)
+        fetcher = SubtitleFetcher(providers, writes, ctx.now, ctx.db)
         for entry in ctx.items(entries):
             record(ctx, entry, fetcher.fetch_missing(entry, DOWNLOAD_SUBTITLE))
             writes.add(mark_processed(entry.entry_id, ctx.now))

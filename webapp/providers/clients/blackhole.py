@@ -17,6 +17,7 @@ import httpx
 from ..base import ProviderError, Release
 from ..settings import TORRENT, USENET, ClientSettings
 from .connection import DEFAULT_TIMEOUT, ConfiguredClient
+from .finished import FinishedDownload
 from .payload import fetch_payload
 
 log = logging.getLogger("cinephage.providers")
@@ -43,6 +44,23 @@ class Blackhole(ConfiguredClient):
         _write_atomically(path, payload.data)
         log.info("Wrote %s for blackhole %s: %s", release.title, self.name, path)
         return path
+
+    def finished(self) -> list[FinishedDownload]:
+        """Each file or folder in the download folder (where the watching client puts what it finished).
+
+        Hidden names are left out (a client's work in progress). A blackhole knows no category:
+        the import tells movies from episodes by name. Its id is its path.
+        """
+        folder = self.settings.download_folder
+        if not folder:
+            return []
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as error:
+            raise ProviderError(f"The blackhole's download folder {folder} cannot be read: "
+                                f"{error.strerror or type(error).__name__}") from None
+        return [FinishedDownload(os.path.join(folder, name), name, None, os.path.join(folder, name), None)
+                for name in names if not name.startswith(".")]
 
     def test(self) -> str:
         if not self.protocols:

@@ -10,7 +10,7 @@ import functools
 import logging
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import httpx
@@ -50,14 +50,8 @@ class ConfiguredClient:
         base = (self.settings.url_base or self.default_url_base).strip("/")
         return f"{scheme}://{host}:{port}/{base}" if base else f"{scheme}://{host}:{port}"
 
-    @contextmanager
-    def connection(self) -> Iterator[httpx.Client]:
-        """The shared HTTP client when there is one, else one for this call only."""
-        if self._http is not None:
-            yield self._http
-            return
-        with own_client(self._timeout) as own:
-            yield own
+    def connection(self) -> AbstractContextManager[httpx.Client]:
+        return connection(self._http, self._timeout)
 
     def brief(self, text: object) -> str:
         """A server's text for a message: one line, cut short, our secrets blanked."""
@@ -105,6 +99,16 @@ class ConfiguredClient:
         except ValueError:
             raise ProviderError(f"{self.product} answered something that is not JSON: "
                                 f"{self.brief(response.text)!r}") from None
+
+
+@contextmanager
+def connection(http: httpx.Client | None, timeout: float) -> Iterator[httpx.Client]:
+    """The shared HTTP client when there is one, else one for this call only."""
+    if http is not None:
+        yield http
+        return
+    with own_client(timeout) as own:
+        yield own
 
 
 def own_client(timeout: float) -> httpx.Client:

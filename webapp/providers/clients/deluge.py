@@ -17,6 +17,7 @@ import httpx
 
 from ..base import ProviderError, ReleaseRefused, Release
 from .connection import ConfiguredClient, own_client
+from .finished import FinishedDownload, joined, kind_of
 from .payload import MAGNET, Payload, fetch_payload
 
 log = logging.getLogger("cinephage.providers")
@@ -24,6 +25,7 @@ log = logging.getLogger("cinephage.providers")
 NOT_AUTHENTICATED, UNKNOWN_METHOD = 1, 2  # the web UI's error codes
 LOCAL_DAEMONS = ("127.0.0.1", "localhost", "::1")
 _VALID_LABEL = re.compile(r"[a-z0-9_.-]+\Z")  # what the Label plugin accepts
+FINISHED_KEYS = ["name", "progress", "is_finished", "save_path", "label"]
 
 
 class DelugeCallFailed(ProviderError):
@@ -49,6 +51,18 @@ class Deluge(ConfiguredClient):
             rpc.call("label.set_torrent", torrent_id, label)
         log.info("Handed %s to Deluge %s with label %s: %s", release.title, self.name, label, torrent_id)
         return torrent_id
+
+    def finished(self) -> list[FinishedDownload]:
+        """The torrents labelled with our categories that are complete (``core.get_torrents_status``)."""
+        found = []
+        with self._session() as rpc:
+            for category in dict.fromkeys((self.settings.movie_category, self.settings.tv_category)):
+                statuses = rpc.call("core.get_torrents_status", {"label": _label(category)}, FINISHED_KEYS)
+                if not isinstance(statuses, dict):
+                    raise ProviderError("Deluge answered core.get_torrents_status with something that is not a list")
+                found += [_finished(self, torrent_id, status, category) for torrent_id, status in statuses.items()
+                          if isinstance(status, dict) and _is_complete(status)]
+        return found
 
     def test(self) -> str:
         with self._session() as rpc:
@@ -132,6 +146,16 @@ def _hand_over(rpc: DelugeRpc, payload: Payload) -> str:
     if not isinstance(torrent_id, str) or not torrent_id:
         raise ReleaseRefused("Deluge did not add the torrent (it may already have it)")
     return torrent_id
+
+
+def _is_complete(status: dict[str, Any]) -> bool:
+    return status.get("is_finished") is True or float(status.get("progress") or 0) >= 100
+
+
+def _finished(client: Deluge, torrent_id: str, status: dict[str, Any], category: str) -> FinishedDownload:
+    name = str(status.get("name", ""))
+    return FinishedDownload(torrent_id, name, category, joined(str(status.get("save_path", "")), name),
+                            kind_of(client.settings, category))
 
 
 def _daemon(hosts: object) -> str:

@@ -13,6 +13,7 @@ import httpx
 
 from ..base import ProviderError, ReleaseRefused, Release
 from .connection import ConfiguredClient
+from .finished import FinishedDownload, kind_of
 from .payload import fetch_payload
 
 log = logging.getLogger("cinephage.providers")
@@ -37,6 +38,17 @@ class NZBGet(ConfiguredClient):
         log.info("Handed %s to NZBGet %s in category %s: %s", release.title, self.name, category, nzb_id)
         return str(nzb_id)
 
+    def finished(self) -> list[FinishedDownload]:
+        """The NZBs of our categories whose history Status is SUCCESS/..., with their ``FinalDir`` or ``DestDir``."""
+        with self.connection() as http:
+            history = self._call(http, "history", [False])  # False: without the hidden (duplicate) entries
+        if not isinstance(history, list):
+            raise ProviderError("NZBGet answered history with something that is not a list")
+        ours = (self.settings.movie_category, self.settings.tv_category)
+        return [FinishedDownload(str(entry["NZBID"]), str(entry.get("Name", "")), entry["Category"],
+                                 str(entry.get("FinalDir") or entry["DestDir"]), kind_of(self.settings, entry["Category"]))
+                for entry in history if _is_complete(entry, ours)]
+
     def test(self) -> str:
         with self.connection() as http:
             version = self._call(http, "version", [])
@@ -53,3 +65,10 @@ class NZBGet(ConfiguredClient):
             message = error.get("message") if isinstance(error, dict) else error
             raise ProviderError(f"NZBGet refused {method}: {self.brief(message or 'no explanation')}")
         return body["result"]
+
+
+def _is_complete(entry: object, categories: tuple[str, ...]) -> bool:
+    """An NZB (not a URL or a duplicate) of one of ``categories`` that succeeded ("SUCCESS/UNPACK", "SUCCESS/ALL")."""
+    return (isinstance(entry, dict) and entry.get("Kind", "NZB") == "NZB" and entry.get("Category") in categories
+            and str(entry.get("Status", "")).startswith("SUCCESS") and "NZBID" in entry
+            and bool(entry.get("FinalDir") or entry.get("DestDir")))

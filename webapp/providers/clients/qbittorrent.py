@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import qbittorrentapi
 import requests
@@ -18,12 +19,15 @@ from qbittorrentapi.torrents import TorrentsAddedMetadata  # not re-exported by 
 
 from ..base import ProviderError, ReleaseRefused, Release
 from .connection import ConfiguredClient
+from .finished import FinishedDownload, joined, kind_of
 from .payload import MAGNET, Payload, fetch_payload
 
 log = logging.getLogger("cinephage.providers")
 
 IDS_IN_ADD_ANSWER = (2, 14)  # the first Web API version whose torrents/add names what it added
 POLL_INTERVAL = 0.05  # seconds between looks for a tagged torrent
+# The states of a torrent whose every wanted piece is there (seeding, or stopped or queued after it).
+COMPLETED_STATES = frozenset({"uploading", "stalledUP", "pausedUP", "stoppedUP", "queuedUP", "forcedUP", "checkingUP"})
 
 
 class QBittorrent(ConfiguredClient):
@@ -45,6 +49,16 @@ class QBittorrent(ConfiguredClient):
             torrent_hash = self._find_tagged(qbt, tag) if tag else _added_id(answer)
         log.info("Handed %s to qBittorrent %s in category %s: %s", release.title, self.name, category, torrent_hash)
         return torrent_hash
+
+    def finished(self) -> list[FinishedDownload]:
+        """The torrents of our categories that are complete (``torrents/info?category=``, progress 1)."""
+        found = []
+        with self._answers():
+            qbt = self._logged_in()
+            for category in dict.fromkeys((self.settings.movie_category, self.settings.tv_category)):
+                found += [_finished(self, torrent, category) for torrent in qbt.torrents_info(category=category)
+                          if _is_complete(torrent)]
+        return found
 
     def test(self) -> str:
         with self._answers():
@@ -101,6 +115,17 @@ class QBittorrent(ConfiguredClient):
         if isinstance(error, qbittorrentapi.HTTP404Error):
             return ProviderError(f"qBittorrent answered HTTP 404 at {self.url}: is the URL base right?")
         return ProviderError(f"qBittorrent answered HTTP {status}: {said}")
+
+
+def _is_complete(torrent: Mapping[str, Any]) -> bool:
+    return float(torrent.get("progress") or 0) >= 1 or torrent.get("state") in COMPLETED_STATES
+
+
+def _finished(client: QBittorrent, torrent: Mapping[str, Any], category: str) -> FinishedDownload:
+    """``content_path`` (Web API 2.6.1+) is the file or folder itself; before it, the save path and the name."""
+    name = str(torrent.get("name", ""))
+    path = str(torrent.get("content_path") or joined(str(torrent.get("save_path", "")), name))
+    return FinishedDownload(str(torrent["hash"]), name, category, path, kind_of(client.settings, category))
 
 
 def _hand_over(qbt: qbittorrentapi.Client, payload: Payload, category: str,

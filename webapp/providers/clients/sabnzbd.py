@@ -14,9 +14,12 @@ import httpx
 
 from ..base import ProviderError, ReleaseRefused, Release
 from .connection import ConfiguredClient
+from .finished import FinishedDownload, kind_of
 from .payload import fetch_payload
 
 log = logging.getLogger("cinephage.providers")
+
+HISTORY_LIMIT = 200  # the newest jobs of a category looked at, each round
 
 
 class SABnzbd(ConfiguredClient):
@@ -35,6 +38,21 @@ class SABnzbd(ConfiguredClient):
             raise ReleaseRefused(f"SABnzbd did not take the NZB of {release.title} (it added no job)")
         log.info("Handed %s to SABnzbd %s in category %s: %s", release.title, self.name, category, ids[0])
         return str(ids[0])
+
+    def finished(self) -> list[FinishedDownload]:
+        """The jobs of our categories that SABnzbd's history says Completed, with their ``storage`` folder."""
+        self._require_api_key()
+        found = []
+        with self.connection() as http:
+            for category in dict.fromkeys((self.settings.movie_category, self.settings.tv_category)):
+                history = self._api(http, "history", {"category": category, "limit": str(HISTORY_LIMIT)}).get("history")
+                slots = history.get("slots") if isinstance(history, dict) else None
+                if not isinstance(slots, list):
+                    raise ProviderError("SABnzbd answered mode=history without its list of jobs")
+                found += [FinishedDownload(str(slot["nzo_id"]), str(slot.get("name", "")), category,
+                                           str(slot["storage"]), kind_of(self.settings, category))
+                          for slot in slots if _is_complete(slot, category)]
+        return found
 
     def test(self) -> str:
         """Asks the version (needs no key), then the categories (needs the full API key)."""
@@ -66,3 +84,9 @@ class SABnzbd(ConfiguredClient):
     def _require_api_key(self) -> None:
         if not self.settings.api_key:
             raise ProviderError("SABnzbd needs its API key (Config → General → Security)")
+
+
+def _is_complete(slot: object, category: str) -> bool:
+    """A history job that completed in the category asked for (SABnzbd 2 and older ignore the filter)."""
+    return (isinstance(slot, dict) and slot.get("status") == "Completed" and slot.get("category") == category
+            and bool(slot.get("nzo_id")) and bool(slot.get("storage")))

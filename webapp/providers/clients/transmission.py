@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import logging
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import transmission_rpc
 
 from ..base import ProviderError, Release
 from .connection import ConfiguredClient
+from .finished import FinishedDownload, joined, kind_of
 from .payload import MAGNET, fetch_payload
 
 log = logging.getLogger("cinephage.providers")
 
 LABELS_RPC_VERSION = 17  # Transmission 4.0
+FINISHED_FIELDS = ("hashString", "name", "percentDone", "leftUntilDone", "isFinished", "labels", "downloadDir")
 
 # transmission-rpc logs its URL, which holds the username and password, at debug level (its own
 # logger is set to ERROR, which any logging configuration may lower), and dumps whole requests at
@@ -47,6 +50,23 @@ class Transmission(ConfiguredClient):
             torrent_hash = added.hash_string
         log.info("Handed %s to Transmission %s in category %s: %s", release.title, self.name, category, torrent_hash)
         return torrent_hash
+
+    def finished(self) -> list[FinishedDownload]:
+        """The torrents of our categories that are complete (``torrent-get``: percentDone 1 or isFinished).
+
+        The category is a label (RPC 17+), or the last folder of ``downloadDir`` where ``add`` put it there.
+        """
+        with self._answers(), self._client() as trc:
+            torrents = trc.get_torrents(arguments=FINISHED_FIELDS)
+            found = []
+            for torrent in torrents:
+                fields = torrent.fields
+                category = _category(self, fields)
+                if category is not None and _is_complete(fields):
+                    path = joined(str(fields.get("downloadDir", "")), str(fields.get("name", "")))
+                    found.append(FinishedDownload(str(fields["hashString"]), str(fields.get("name", "")), category,
+                                                  path, kind_of(self.settings, category)))
+        return found
 
     def test(self) -> str:
         with self._answers(), self._client() as trc:
@@ -102,3 +122,20 @@ class Transmission(ConfiguredClient):
         if "too much request" in error.message:  # the library gave up after three 409 answers
             return ProviderError("Transmission kept answering HTTP 409 without a session id that works")
         return ProviderError(f"Transmission did not complete the request: {self.brief(error.message)}")
+
+
+def _is_complete(fields: Mapping[str, Any]) -> bool:
+    if fields.get("isFinished") is True:
+        return True
+    return float(fields.get("percentDone") or 0) >= 1 and int(fields.get("leftUntilDone") or 0) == 0
+
+
+def _category(client: Transmission, fields: Mapping[str, Any]) -> str | None:
+    """Which of our categories the torrent is in, by label or by the folder ``add`` gave it; None: neither."""
+    ours = (client.settings.movie_category, client.settings.tv_category)
+    labels = fields.get("labels") or []
+    for category in ours:
+        if category in labels:
+            return category
+    folder = posixpath.basename(str(fields.get("downloadDir", "")).replace("\\", "/").rstrip("/"))
+    return folder if folder in ours else None
