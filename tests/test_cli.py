@@ -12,7 +12,7 @@ from servers import cli, cli_process, server_env
 from webapp.auth.users import authenticate
 from webapp.clock import now_utc
 from webapp.db import Database
-from webapp.models import ApiKey, Movie, User
+from webapp.models import ApiKey, Movie, TaskRun, User
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str) -> dict[str, str]:
@@ -73,9 +73,11 @@ def test_api_key_create_list_revoke(env: dict[str, str], plain_db: Database) -> 
 
 
 def test_seed_demo_is_idempotent(env: dict[str, str], plain_db: Database) -> None:
-    cli(env, "seed-demo", "--items", "120")
+    said = cli(env, "seed-demo", "--items", "120")
+    assert "demo history: 4 runs older than 30 days, for History Cleanup to delete" in said
     with plain_db.read() as session:
         first = session.scalar(select(func.count()).select_from(Movie))
-    cli(env, "seed-demo", "--items", "120")
+    assert "demo history" not in cli(env, "seed-demo", "--items", "120")
     with plain_db.read() as session:
         assert session.scalar(select(func.count()).select_from(Movie)) == first
+        assert session.scalar(select(func.count()).select_from(TaskRun)) == 4

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from builders import NOW, TODAY, activity, run
 from webapp.db import Database
+from webapp.demo.history import OLD_RUNS, seed_old_runs
 from webapp.library import (
     cutoff_unmet_items, import_queue, missing_items, missing_subtitles, newly_aired_episodes, pending_releases,
     seed_demo, upgradable_items, upgradable_subtitles,
 )
-from webapp.models import Base, Episode, Movie, PendingRelease, Series
+from webapp.models import Base, Episode, Movie, PendingRelease, Series, TaskSetting
 from webapp.tasks import build_registry
 from webapp.providers import ProviderSet
 
@@ -103,3 +104,15 @@ def test_every_task_finds_work_in_the_demo(tmp_path_factory: pytest.TempPathFact
         rows = activity(run(db, definition.id))
         assert rows, definition.id
     db.dispose()
+
+
+def test_the_demo_history_gives_history_cleanup_old_runs_to_delete(db: Database) -> None:
+    with db.write() as session:  # as bootstrap leaves them
+        session.add_all(TaskSetting(id=task_id, interval=60, updated_at=NOW) for task_id, *_ in OLD_RUNS)
+    assert seed_old_runs(db, NOW) == 4
+    assert seed_old_runs(db, NOW) == 0  # some run is old already: nothing added twice
+    ctx = run(db, "task_history_cleanup")
+    assert activity(ctx) == [(None, "delete", "success", "Deleted 4 runs and 4 activity rows older than 30 days")]
+    assert activity(run(db, "task_history_cleanup")) == [
+        (None, "delete", "no_results", "No finished runs older than 30 days"),
+    ]

@@ -52,13 +52,23 @@ def test_a_download_imported_settles_its_grab(db: Database, lib: Library) -> Non
     providers = grabbing(FakeIndexer(lambda query: [release(WANTED_WEB)]), clients=[client])
     run(db, "task_missing_episodes", providers)
     with db.write() as session:
-        settle(session, 8, "dl-1", NOW)  # another client's download of the same id
+        settle(session, 8, "dl-1", WANTED_WEB, NOW)  # another client's download
+        settle(session, 7, "dl-2", "Other.Film.2019.1080p.WEB-DL-GRP", NOW)  # another download of this client
     assert [row[-1] for row in grabs(db)] == [DOWNLOADING]
     with db.write() as session:
-        settle(session, 7, "dl-1", NOW)
+        settle(session, 7, "dl-1", "a name the client gave it", NOW)
     assert [row[-1] for row in grabs(db)] == [IMPORTED]
     ctx = run(db, "task_missing_episodes", providers, force=True)
     assert activity(ctx)[0][1:3] == ("grab", "grabbed")  # no file came of it (say, a sample): searched again
+
+
+def test_a_blackholes_download_settles_its_grab_by_the_release_name(db: Database, lib: Library) -> None:
+    lib.movie("Wanted", lib.profile())
+    client = FakeClient(settings=ClientSettings("Fake Client", "blackhole", id=7))
+    run(db, "task_missing_episodes", grabbing(FakeIndexer(lambda query: [release(WANTED_WEB)]), clients=[client]))
+    with db.write() as session:  # a blackhole's id is the grab file it wrote; its download is named after the release
+        settle(session, 7, f"/downloads/{WANTED_WEB}", WANTED_WEB, NOW)
+    assert [row[-1] for row in grabs(db)] == [IMPORTED]
 
 
 def test_a_season_pack_grabbed_makes_its_episodes_wait(db: Database, half_missing_season: None) -> None:

@@ -37,9 +37,10 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
 @cli.command("seed-demo")
 @click.option("--items", default=500, show_default=True, type=click.IntRange(1, 1_000_000))
-@click.option("--no-providers", is_flag=True, help="Seed the library only, without the demo indexer and blackhole.")
+@click.option("--no-providers", is_flag=True, help="Seed the library only, without the offline demo providers.")
 def seed_demo(items: int, no_providers: bool) -> None:
     """Fill the database with a demo library of about N media items, and set up the offline demo providers."""
+    from .demo.history import RETENTION_DAYS, seed_old_runs
     from .demo.providers import seed_demo_providers
     from .library.demo import seed_demo as seed
 
@@ -47,6 +48,9 @@ def seed_demo(items: int, no_providers: bool) -> None:
     runtime = runtime_of(app)
     counts = seed(runtime.db, items, now_utc(), runtime.library.root())  # its files: placeholders in the library
     click.echo("demo library: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    old = seed_old_runs(runtime.db, now_utc())
+    if old:
+        click.echo(f"demo history: {old} runs older than {RETENTION_DAYS} days, for History Cleanup to delete")
     if not no_providers:
         done = seed_demo_providers(runtime.providers, app.config["DATA_DIR"], now_utc())
         click.echo("demo providers: " + ("; ".join(done) or "already set up"))

@@ -60,12 +60,17 @@ def awaited(session: Session, item: MediaItem, now: datetime, *, season_pack: bo
     return None if row is None else Awaited(*row)
 
 
-def settle(session: Session, client_id: int, download_id: str, now: datetime) -> None:
-    """The client's download of this id was imported: its grabs wait for nothing now."""
+def settle(session: Session, client_id: int, download_id: str, name: str, now: datetime) -> None:
+    """The client's download was imported: its grabs wait for nothing now.
+
+    A grab is known by the client's id of the download, or (a blackhole's, whose id is the grab
+    file it wrote) by the release's name, which the finished download bears.
+    """
     session.execute(
-        update(Grab).where(Grab.client_id == client_id, Grab.download_id == download_id[:ID_LENGTH],
-                           Grab.status == DOWNLOADING)
-        .values(status=IMPORTED, settled_at=now)
+        update(Grab).where(
+            Grab.client_id == client_id, Grab.status == DOWNLOADING,
+            or_(Grab.download_id == download_id[:ID_LENGTH], Grab.title == name[:TITLE_LENGTH]),
+        ).values(status=IMPORTED, settled_at=now)
     )
 
 

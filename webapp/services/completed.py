@@ -144,7 +144,7 @@ class CompletedDownloads:
             ).values(status=status, message=message, finished_at=now))
             if status == IMPORTED:
                 assert settings.id is not None  # a stored client
-                settle(session, settings.id, download.download_id, now)  # its items wait for nothing now
+                settle(session, settings.id, download.download_id, download.name, now)  # its items wait for nothing now
 
 
 def _outcome(report: ImportReport) -> tuple[str, str]:
