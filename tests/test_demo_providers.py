@@ -1,5 +1,6 @@
 """The offline demo: the app's own Torznab feed for the demo indexer, ``seed-demo``'s providers,
-and a served demo whose search tasks find, decide and grab."""
+and a served demo whose whole loop runs: search, decide, grab, finished download, import,
+subtitles, and the Demo inbox told."""
 from __future__ import annotations
 
 from collections import Counter
@@ -16,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from builders import HD, NOW
-from servers import API_KEY, Harness, Server, cli, server_env
+from servers import API_KEY, Harness, Server, cli, server_env, wait_until
 from webapp.auth import api_keys
 from webapp.db import Database
 from webapp.demo.common import local_url
@@ -27,7 +28,7 @@ from webapp.demo.releases import DemoQuery, offers, scarce
 from webapp.library import seed_demo
 from webapp.library.demo import MOVIE_TMDB_BASE, SERIES_TMDB_BASE, info_hash, magnet_uri
 from webapp.releases.profiles import Profile
-from webapp.models import ApiKey, DownloadClientSetting, IndexerSetting, Movie, Series
+from webapp.models import ApiKey, DemoNotification, DownloadClientSetting, IndexerSetting, Movie, Series
 from webapp.providers import Release, SearchQuery
 from webapp.providers.clients.payload import MAGNET, fetch_payload
 from webapp.providers.newznab import NewznabIndexer
@@ -278,9 +279,9 @@ def run_to_the_end(server: Server, task_id: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.process
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # about the demo, not the database: ~9 s is enough
-def test_a_served_demo_searches_decides_and_grabs_into_the_blackhole(harness: Harness, tmp_path: Path) -> None:
-    env = harness.env()
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # about the demo, not the database: ~11 s is enough
+def test_a_served_demo_runs_the_whole_loop_from_search_to_subtitles_and_the_inbox(harness: Harness, tmp_path: Path) -> None:
+    env = harness.env(CINEPHAGE_DOWNLOADS_POLL_SECONDS="0.5")  # finished downloads looked for twice a second
     cli(env, "seed-demo", "--items", "30")
     server = harness.start(env, "demo")
     folder = tmp_path / "data" / "demo" / "blackhole" / "torrents"
@@ -307,3 +308,27 @@ def test_a_served_demo_searches_decides_and_grabs_into_the_blackhole(harness: Ha
     assert all(uri == magnet_uri(title) for title, uri in magnets.items())
     assert all(API_KEY not in row["message"] for row in held + missing + better)
     assert f"{DEMO_INDEXER} now reads this server's demo feed at http://127.0.0.1:{server.port}/" in server.log()
+
+    # The rest of the loop: each finished download imported into the library, Subtitle Search on Import
+    # started by it, a subtitle from Demo Subtitles written beside the imported file, and the Demo inbox told.
+    library = tmp_path / "data" / "library"
+    subtitles = wait_until(lambda: [path for path in library.rglob("*.en.srt")
+                                    if path.with_name(path.name.removesuffix(".en.srt") + ".mkv").stat().st_nlink > 1],
+                           30, "a subtitle beside an imported (hard-linked) file")
+    runs = server.get("/api/tasks/task_subtitle_search_on_import/history").json()["history"]
+    rows = [row for run in runs for row in server.get(f"/api/tasks/history/{run['id']}/activity").json()["activity"]]
+    assert any("Demo Subtitles) → " in row["message"] and str(library) in row["message"] for row in rows), rows
+    database = Database(harness.database_url)
+    try:
+        inbox = wait_until(lambda: told(database), 30, "the Demo inbox told of both")
+    finally:
+        database.dispose()
+    assert subtitles and inbox
+
+
+def told(database: Database) -> list[str] | None:
+    """The Demo inbox's titles once it holds an import and a subtitle downloaded."""
+    with database.read() as session:
+        titles = list(session.scalars(select(DemoNotification.title)))
+    kinds = {title.split(" ")[0] for title in titles}
+    return titles if {"Imported", "Subtitle"} <= kinds else None

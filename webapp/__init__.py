@@ -37,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .engine.events import EventBroker
     from .engine.scheduler import Engine, EngineSettings
     from .runtime import Runtime
-    from .services.completed import CompletedDownloads, CompletedDownloadWatcher
+    from .services.completed import FIRST_ROUND_SECONDS, CompletedDownloads, CompletedDownloadWatcher
     from .services.configured import ConfiguredProviders
     from .tasks import build_registry
 
@@ -55,7 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["cinephage.runtime"] = runtime
     # Completed-download handling runs while the engine does; the demo's stand-in for a client
     # watching its blackhole finishes the Demo Blackhole's grabs before each round.
-    engine.attach(CompletedDownloadWatcher(CompletedDownloads(database, runtime.library, prepare=finish_demo_grabs)))
+    completed = CompletedDownloads(database, runtime.library, prepare=finish_demo_grabs)
+    poll = app.config["DOWNLOADS_POLL_SECONDS"]
+    engine.attach(CompletedDownloadWatcher(completed, interval=poll, first_round=min(poll, FIRST_ROUND_SECONDS)))
 
     Htmx(app)  # request.htmx: the htmx request headers, parsed
     security.init_app(app)

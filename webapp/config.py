@@ -65,6 +65,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "LEASE_SECONDS": float(os.environ.get("CINEPHAGE_LEASE_SECONDS", "30")),
         "REAP_SECONDS": int(os.environ.get("CINEPHAGE_REAP_SECONDS", "10")),
         "EVENT_POLL_SECONDS": float(os.environ.get("CINEPHAGE_EVENT_POLL_SECONDS", "0.5")),
+        # How often a process asks the download clients for their finished downloads.
+        "DOWNLOADS_POLL_SECONDS": float(os.environ.get("CINEPHAGE_DOWNLOADS_POLL_SECONDS", "60")),
         "STREAM_KEEPALIVE_SECONDS": float(os.environ.get("CINEPHAGE_STREAM_KEEPALIVE_SECONDS", "15")),
         "STREAM_RETRY_MS": 3000,
         # The task list's stream re-sends every row this often, so "in 4 minutes" stays true.

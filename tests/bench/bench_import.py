@@ -48,7 +48,7 @@ def release_names(db: Database, count: int) -> list[str]:
     names = [f"{title.replace(' ', '.')}.{year}.1080p.BluRay.x264-GRP.mkv" for title, year in movies]
     names += [f"{title.replace(' ', '.').replace('(', '').replace(')', '')}.S{season:02d}E{number:02d}."
               f"720p.HDTV.x264-GRP.mkv" for title, season, number in episodes]
-    return names[:count]
+    return list(dict.fromkeys(names))[:count]  # a large demo library reuses a few series' titles: one file each
 
 
 def make_files(folder: Path, names: list[str]) -> None:

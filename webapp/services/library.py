@@ -79,7 +79,8 @@ class LibraryService:
         self._search_subtitles(now)
         titles = ", ".join(title for done in report.imported[:5] for title in done.titles[:1])
         more = f" and {len(report.imported) - 5} more" if len(report.imported) > 5 else ""
-        self._notify(f"Imported {len(report.imported)} file(s)", f"{report.summary()}: {titles}{more}")
+        files = "1 file" if len(report.imported) == 1 else f"{len(report.imported)} files"
+        self._notify(f"Imported {files}", f"{report.summary()}: {titles}{more}")
 
     def history(self, page: int = 1, limit: int = 50) -> tuple[list[ImportRecord], int]:
         """Import history, newest first, and how many rows there are."""
