@@ -93,7 +93,8 @@ class Grabber:
 
     A search that reached an indexer starts the item's search cooldown. A release within its
     protocol's delay is held back (a pending release) instead of grabbed. A release a download
-    client fails to take is blocklisted for the item, and the next accepted one tried.
+    client fails to take is blocklisted for the item, and the next accepted one tried. A grab is
+    kept, and an item whose grabbed release is still downloading is not searched again.
     """
 
     def __init__(
