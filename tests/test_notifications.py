@@ -156,6 +156,8 @@ def test_a_failed_run_of_a_real_task_sends_one_notification_with_task_error_and_
     try:
         runtime.engine.tick(now_utc())
         wait_for(lambda: runtime.history.run(accepted.run_id).status == "failed")
+        # The listeners hear of the run after its end is recorded: wait for the delivery to be recorded too.
+        wait_for(lambda: service.target(target).last_sent_at is not None or bool(service.target(target).last_error))
         assert service.sender.wait_idle(20)
     finally:
         runtime.engine.shutdown(timeout=2)
