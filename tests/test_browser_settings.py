@@ -239,7 +239,8 @@ def finished_run(server: Server) -> str:
 def audited_pages(page: Page, server: Server) -> Iterator[str]:
     """Visits every dashboard page (logged in) and yields a name for each."""
     for path in ("/", f"/tasks/{SUBTITLES}/history", f"/runs/{finished_run(server)}", "/settings/indexers",
-                 "/settings/download-clients", "/settings"):
+                 "/settings/download-clients", "/settings/subtitles", "/settings/metadata", "/settings/notifications",
+                 "/settings/library", "/settings/releases", "/settings"):
         page.goto(path)
         yield path
     create_key(page, f"audit {time.monotonic_ns()}")
