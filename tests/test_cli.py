@@ -74,10 +74,10 @@ def test_api_key_create_list_revoke(env: dict[str, str], plain_db: Database) -> 
 
 def test_seed_demo_is_idempotent(env: dict[str, str], plain_db: Database) -> None:
     said = cli(env, "seed-demo", "--items", "120")
-    assert "demo history: 4 runs older than 30 days, for History Cleanup to delete" in said
+    assert "demo history: 3 runs older than 30 days, for History Cleanup to delete" in said
     with plain_db.read() as session:
         first = session.scalar(select(func.count()).select_from(Movie))
     assert "demo history" not in cli(env, "seed-demo", "--items", "120")
     with plain_db.read() as session:
         assert session.scalar(select(func.count()).select_from(Movie)) == first
-        assert session.scalar(select(func.count()).select_from(TaskRun)) == 4
+        assert session.scalar(select(func.count()).select_from(TaskRun)) == 3

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/bench/bench_import.py [--files 10000] [--database-url URL] [--mode hardlink|copy|move]
 
-A demo library (``seed_demo``) of about ``--files`` items, and a downloads folder in a temporary
+A demo library (``seed_demo``) of about 1.5 x ``--files`` items, and a downloads folder in a temporary
 directory with one video file for each item, named as a release of it (``The.Silent.Harbor.1999.
 1080p.BluRay.x264-GRP.mkv``, ``Ashford.S02E05.720p.HDTV.x264-GRP.mkv``): sparse files of 1.5 GB,
 so the figures are ours and the file system's metadata, not the disk's bandwidth. Then one
@@ -21,7 +21,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 TREE = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(TREE), str(TREE / "tests")]
@@ -39,16 +39,23 @@ FILE_BYTES = 1_500_000_000
 
 
 def release_names(db: Database, count: int) -> list[str]:
-    """A release file name for each of ``count`` library items: movies first, then episodes."""
+    """A release file name for each of ``count`` library items, movies first, then episodes.
+
+    A large demo library gives a few titles to several series (or movies of one year): those are
+    left out, as a name that matches two items is reported, never imported.
+    """
     with db.read() as session:
         movies = session.execute(select(Movie.title, Movie.year).order_by(Movie.id)).all()
         episodes = session.execute(
             select(Series.title, Episode.season_number, Episode.episode_number)
             .join(Series, Series.id == Episode.series_id).order_by(Episode.id)).all()
-    names = [f"{title.replace(' ', '.')}.{year}.1080p.BluRay.x264-GRP.mkv" for title, year in movies]
+        shared = set(session.scalars(select(Series.title).group_by(Series.title).having(func.count() > 1)))
+    movie_count = Counter(movies)
+    names = [f"{title.replace(' ', '.')}.{year}.1080p.BluRay.x264-GRP.mkv" for title, year in movies
+             if movie_count[(title, year)] == 1]
     names += [f"{title.replace(' ', '.').replace('(', '').replace(')', '')}.S{season:02d}E{number:02d}."
-              f"720p.HDTV.x264-GRP.mkv" for title, season, number in episodes]
-    return list(dict.fromkeys(names))[:count]  # a large demo library reuses a few series' titles: one file each
+              f"720p.HDTV.x264-GRP.mkv" for title, season, number in episodes if title not in shared]
+    return names[:count]
 
 
 def make_files(folder: Path, names: list[str]) -> None:
@@ -78,7 +85,7 @@ def main() -> None:
         work = Path(folder)
         db = Database(args.database_url or f"sqlite:///{work / 'cinephage.db'}")
         upgrade(db, work)
-        seed_demo(db, args.files, now_utc() - timedelta(days=1))
+        seed_demo(db, args.files * 3 // 2, now_utc() - timedelta(days=1))  # titles shared by two items are left out
         names = release_names(db, args.files)
         make_files(work / "downloads", names)
         print(f"{len(names):,} files ({FILE_BYTES / 1e9:.1f} GB each, sparse) in {work / 'downloads'}; "

@@ -27,9 +27,6 @@ OLD_RUNS: tuple[tuple[str, int, str, str | None, tuple[tuple[str | None, str, st
         ("Iron Tide (2022)", "download_subtitle", "success", "Downloaded en subtitle (score 92, Demo Subtitles)"),
     )),
     ("task_new_episodes", 40, RUN_FAILED, "Interrupted: the process running it stopped (lease expired)", ()),
-    ("task_history_cleanup", 35, RUN_COMPLETED, None, (
-        (None, "delete", "no_results", "No finished runs older than 30 days"),
-    )),
 )
 
 
