@@ -133,3 +133,24 @@ def read_capped(response: httpx.Response, name: str, limit: int, deadline: float
         if time.monotonic() > deadline:
             raise ProviderError(f"{name} took longer than {limits.total_seconds:g} s to send its answer")
     return bytes(body)
+
+
+@contextmanager
+def exchange_errors(name: str, limits: Limits, hint: str) -> Iterator[None]:
+    """What can go wrong in one bounded exchange (no turn in time, no connection, no answer) as a
+    ``ProviderError`` a person can act on; ``hint`` says what to check when the server is not reached.
+
+    A library's message is kept only where it holds no URL (a connection error names the host).
+    """
+    try:
+        yield
+    except TimeoutError:
+        raise ProviderError(f"{name} is busy with other requests: no turn within {limits.total_seconds:g} s") from None
+    except httpx.ConnectTimeout:
+        raise ProviderError(f"{name} did not accept a connection within {limits.connect_seconds:g} s; {hint}") from None
+    except httpx.TimeoutException:
+        raise ProviderError(f"{name} did not answer within {limits.read_seconds:g} s") from None
+    except httpx.ConnectError as error:
+        raise ProviderError(f"{name} could not be reached ({error}); {hint}") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        raise ProviderError(f"{name}: the request failed ({type(error).__name__}: {error})") from None

@@ -20,7 +20,9 @@ import httpx
 
 from ..clock import Clock, now_utc
 from .base import ProviderError, Release, SearchQuery
-from .bounded import RateLimiter, client_of, read_capped, retry_after, timeout_until, utc_text
+from .bounded import (
+    RateLimiter, client_of, exchange_errors, read_capped, retry_after, timeout_until, utc_text,
+)
 from .newznab_xml import (
     MOVIE_SEARCH, SEARCH, TV_SEARCH, Caps, ErrorReply, parse_caps, parse_feed, parse_xml, raise_error_reply,
 )
@@ -161,27 +163,14 @@ class NewznabIndexer:
         """One API request in the indexer's turn: the parsed answer, or ProviderError."""
         sent = {**params, "apikey": self.settings.api_key} if self.settings.api_key else params
         log.debug("%s: asking %s", self.name, params)
-        try:
-            with self._limiter.turn(deadline), client_of(self._http) as client:
-                timeout = timeout_until(self.name, deadline, self.limits)
-                with client.stream("GET", self.url, params=sent, timeout=timeout) as response:
-                    if response.status_code >= 400:
-                        raise self._status_error(response, deadline)
-                    body = read_capped(response, self.name, self.limits.max_bytes, deadline, self.limits)
-                    content_type = response.headers.get("content-type", "")
-        except TimeoutError:
-            raise ProviderError(f"{self.name} is busy with other requests: no turn within "
-                                f"{self.limits.total_seconds:g} s") from None
-        except httpx.ConnectTimeout:
-            raise ProviderError(f"{self.name} did not accept a connection within {self.limits.connect_seconds:g} s; "
-                                "is it running and is the base URL right?") from None
-        except httpx.TimeoutException:
-            raise ProviderError(f"{self.name} did not answer within {self.limits.read_seconds:g} s") from None
-        except httpx.ConnectError as error:
-            raise ProviderError(f"{self.name} could not be reached ({error}); "
-                                "is it running and is the base URL right?") from None
-        except (httpx.HTTPError, httpx.InvalidURL) as error:
-            raise ProviderError(f"{self.name}: the request failed ({type(error).__name__}: {error})") from None
+        with exchange_errors(self.name, self.limits, "is it running and is the base URL right?"), \
+                self._limiter.turn(deadline), client_of(self._http) as client:
+            timeout = timeout_until(self.name, deadline, self.limits)
+            with client.stream("GET", self.url, params=sent, timeout=timeout) as response:
+                if response.status_code >= 400:
+                    raise self._status_error(response, deadline)
+                body = read_capped(response, self.name, self.limits.max_bytes, deadline, self.limits)
+                content_type = response.headers.get("content-type", "")
         root = parse_xml(body, self.name, content_type)
         raise_error_reply(root, self.name)
         return root

@@ -25,7 +25,9 @@ import httpx
 
 from ..clock import Clock, now_utc
 from .base import EpisodeInfo, ProviderError
-from .bounded import RateLimiter, client_of, read_capped, retry_after, timeout_until, utc_text
+from .bounded import (
+    RateLimiter, client_of, exchange_errors, read_capped, retry_after, timeout_until, utc_text,
+)
 
 log = logging.getLogger("cinephage.providers")
 
@@ -144,26 +146,15 @@ class TmdbSource:
 
     def _fetch(self, path: str, what: str, deadline: float) -> dict[str, Any]:
         params, headers = self._credentials()
-        try:
-            with self._limiter.turn(deadline), client_of(self._http) as client:
-                log.debug("%s: asking for %s", self.name, path)
-                with client.stream("GET", f"{self.root}/{path}", params=params, timeout=timeout_until(self.name, deadline, self.limits),
-                                   headers={"Accept": "application/json", **headers}) as response:
-                    if response.status_code >= 400:
-                        raise self._status_error(response, what, deadline)
-                    body = read_capped(response, self.name, self.limits.max_bytes, deadline, self.limits)
-        except TimeoutError:
-            raise ProviderError(f"{self.name} is busy with other requests: no turn within "
-                                f"{self.limits.total_seconds:g} s") from None
-        except httpx.ConnectTimeout:
-            raise ProviderError(f"{self.name} did not accept a connection within {self.limits.connect_seconds:g} s; "
-                                "is the base URL right?") from None
-        except httpx.TimeoutException:
-            raise ProviderError(f"{self.name} did not answer within {self.limits.read_seconds:g} s") from None
-        except httpx.ConnectError as error:
-            raise ProviderError(f"{self.name} could not be reached ({error}); is the base URL right?") from None
-        except (httpx.HTTPError, httpx.InvalidURL) as error:
-            raise ProviderError(f"{self.name}: the request failed ({type(error).__name__}: {error})") from None
+        with exchange_errors(self.name, self.limits, "is the base URL right?"), \
+                self._limiter.turn(deadline), client_of(self._http) as client:
+            log.debug("%s: asking for %s", self.name, path)
+            timeout = timeout_until(self.name, deadline, self.limits)
+            with client.stream("GET", f"{self.root}/{path}", params=params, timeout=timeout,
+                               headers={"Accept": "application/json", **headers}) as response:
+                if response.status_code >= 400:
+                    raise self._status_error(response, what, deadline)
+                body = read_capped(response, self.name, self.limits.max_bytes, deadline, self.limits)
         return json_object(body, self.name, what)
 
     def _credentials(self) -> tuple[dict[str, str], dict[str, str]]:

@@ -15,22 +15,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import Database
 from ..engine.scheduler import EndedRun
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import NotFound, ValidationError
 from ..models import RUN_COMPLETED, RUN_FAILED, NotificationTarget  # a run's statuses
 from ..providers import notify
 from ..providers.base import NOTIFICATION_EVENTS, NoNotifier, Notifier, ProviderError
 from ..providers.base import RUN_COMPLETED as COMPLETED_EVENT, RUN_FAILED as FAILED_EVENT
 from . import provider_checks
+from .names import name_taken, refuse_taken
 from .provider_checks import NOT_IN_URL, URL_LENGTH, name_key
 from .providers import ProviderCheck
 
 log = logging.getLogger("cinephage.notifications")
+LABEL = "Notification target"  # as a sentence starts
 TEST_TITLE = "Cinephage: test notification"
 KNOWN_FIELDS = frozenset({"name", "url", "events", "enabled"})
 
@@ -111,14 +113,14 @@ class NotificationService:
         settings = check_target(settings)
         try:
             with self.db.write() as session:
-                _refuse_taken(session, settings.name, None)
+                refuse_taken(session, NotificationTarget, LABEL, settings.name, None)
                 row = NotificationTarget(created_at=now)
                 _store(row, settings, now)
                 session.add(row)
                 session.flush()
                 created = _configured(row)
         except IntegrityError:  # another writer took the name between our look and our insert
-            raise _taken(settings.name) from None
+            raise name_taken(LABEL, settings.name) from None
         log.info("Notification target %r added (%s)", created.settings.name, created.service)
         return created
 
@@ -128,13 +130,13 @@ class NotificationService:
             with self.db.write() as session:
                 row = _row(session, target_id, lock=True)
                 settings = _changed(_settings(row), changes)
-                _refuse_taken(session, settings.name, target_id)
+                refuse_taken(session, NotificationTarget, LABEL, settings.name, target_id)
                 _store(row, settings, now)
                 if "url" in changes:
                     row.last_error = None  # it was the old URL's
                 updated = _configured(row)
         except IntegrityError:
-            raise _taken(str(changes.get("name"))) from None
+            raise name_taken(LABEL, str(changes.get("name"))) from None
         log.info("Notification target %r changed (%s)", settings.name, ", ".join(sorted(changes)) or "nothing")
         return updated
 
@@ -220,13 +222,5 @@ def _changed(settings: NotificationSettings, changes: Mapping[str, Any]) -> Noti
     return check_target(replace(settings, **changes))
 
 
-def _refuse_taken(session: Session, name: str, target_id: int | None) -> None:
-    taken = select(NotificationTarget.id).where(NotificationTarget.name_key == name_key(name))
-    if target_id is not None:
-        taken = taken.where(NotificationTarget.id != target_id)
-    if session.scalar(select(exists(taken))):
-        raise _taken(name)
 
 
-def _taken(name: str) -> Conflict:
-    return Conflict(f"Notification target name '{name}' is already taken (names ignore case)", "NAME_TAKEN")

@@ -13,18 +13,19 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import Database
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import NotFound, ValidationError
 from ..models import DownloadClientSetting, IndexerSetting, IndexerStatus
 from ..models.providers import ProviderSetting
 from ..providers import testing
 from ..providers.base import ProviderError
 from ..providers.settings import ClientSettings, HealthState, IndexerSettings, backoff
 from .blocklist import Blocklist
+from .names import name_taken, refuse_taken
 from .provider_checks import check_client, check_indexer, name_key
 
 log = logging.getLogger("cinephage.providers")
@@ -153,14 +154,14 @@ class ProviderService:
         settings = kind.check(settings)
         try:
             with self.db.write() as session:
-                _refuse_taken(session, kind, settings.name, None)
+                refuse_taken(session, kind.model, kind.label, settings.name, None)
                 row = kind.model(created_at=now)
                 _store(row, settings, now)
                 session.add(row)
                 session.flush()
                 created = _settings_of(row, kind)
         except IntegrityError:  # another writer took the name between our look and our insert
-            raise _taken(kind, settings.name) from None
+            raise name_taken(kind.label, settings.name) from None
         log.info("%s %r added (%s)", kind.label, created.name, created.implementation)
         return created
 
@@ -169,10 +170,10 @@ class ProviderService:
             with self.db.write() as session:
                 row = _row(session, kind, provider_id, lock=True)
                 settings = _changed(kind, _settings_of(row, kind), changes)
-                _refuse_taken(session, kind, settings.name, provider_id)
+                refuse_taken(session, kind.model, kind.label, settings.name, provider_id)
                 _store(row, settings, now)
         except IntegrityError:
-            raise _taken(kind, str(changes.get("name"))) from None
+            raise name_taken(kind.label, str(changes.get("name"))) from None
         log.info("%s %r changed (%s)", kind.label, settings.name, ", ".join(sorted(changes)) or "nothing")
         return settings
 
@@ -221,16 +222,8 @@ def _changed(kind: _Kind[S], settings: S, changes: Mapping[str, Any]) -> S:
     return kind.check(replace(settings, **changes))
 
 
-def _refuse_taken(session: Session, kind: _Kind[S], name: str, provider_id: int | None) -> None:
-    taken = select(kind.model.id).where(kind.model.name_key == name_key(name))
-    if provider_id is not None:
-        taken = taken.where(kind.model.id != provider_id)
-    if session.scalar(select(exists(taken))):
-        raise _taken(kind, name)
 
 
-def _taken(kind: _Kind[S], name: str) -> Conflict:
-    return Conflict(f"{kind.label} name '{name}' is already taken (names ignore case)", "NAME_TAKEN")
 
 
 def _try(kind: _Kind[S], settings: S) -> ProviderCheck:

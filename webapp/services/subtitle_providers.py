@@ -19,12 +19,12 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import Database
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import NotFound, ValidationError
 from ..models import SubtitleProviderSetting, SubtitleProviderStatus, WantedLanguage
 from ..providers.base import ProviderError, SubtitleProvider
 from ..providers.subtitles import SubtitleSource, build_subtitle_provider, test_subtitle_provider
@@ -33,12 +33,14 @@ from ..providers.subtitles.languages import is_iso_639_1
 from ..providers.subtitles.settings import (
     LOCAL, OPENSUBTITLES, SUBTITLE_IMPLEMENTATIONS, QuotaState, SubtitleProviderSettings,
 )
+from .names import name_taken, refuse_taken
 from .provider_checks import (
     FOLDER_LENGTH, SECRET_LENGTH, check_base_url, check_between, check_choice, check_name, check_path, check_text, name_key,
 )
 from .providers import ProviderCheck
 
 log = logging.getLogger("cinephage.providers")
+LABEL = "Subtitle provider"  # as a sentence starts
 MAX_LANGUAGES = 50
 REASON_LENGTH = 2000
 NOT_FOUND = "SUBTITLE_PROVIDER_NOT_FOUND"
@@ -103,14 +105,14 @@ class SubtitleProviderService:
         settings = check_subtitle_provider(settings)
         try:
             with self.db.write() as session:
-                _refuse_taken(session, settings.name, None)
+                refuse_taken(session, SubtitleProviderSetting, LABEL, settings.name, None)
                 row = SubtitleProviderSetting(created_at=now)
                 _store(row, settings, now)
                 session.add(row)
                 session.flush()
                 created = _settings_of(row)
         except IntegrityError:  # another writer took the name between our look and our insert
-            raise _taken(settings.name) from None
+            raise name_taken(LABEL, settings.name) from None
         log.info("Subtitle provider %r added (%s)", created.name, created.implementation)
         return ConfiguredSubtitleProvider(created, QuotaState())
 
@@ -120,10 +122,10 @@ class SubtitleProviderService:
             with self.db.write() as session:
                 row = _row(session, provider_id, lock=True)
                 settings = _changed(_settings_of(row), changes)
-                _refuse_taken(session, settings.name, provider_id)
+                refuse_taken(session, SubtitleProviderSetting, LABEL, settings.name, provider_id)
                 _store(row, settings, now)
         except IntegrityError:
-            raise _taken(str(changes.get("name"))) from None
+            raise name_taken(LABEL, str(changes.get("name"))) from None
         log.info("Subtitle provider %r changed (%s)", settings.name, ", ".join(sorted(changes)) or "nothing")
         return ConfiguredSubtitleProvider(settings, self.quota.load(provider_id))
 
@@ -239,16 +241,8 @@ def _changed(settings: SubtitleProviderSettings, changes: Mapping[str, Any]) -> 
     return check_subtitle_provider(replace(settings, **changes))
 
 
-def _refuse_taken(session: Session, name: str, provider_id: int | None) -> None:
-    taken = select(SubtitleProviderSetting.id).where(SubtitleProviderSetting.name_key == name_key(name))
-    if provider_id is not None:
-        taken = taken.where(SubtitleProviderSetting.id != provider_id)
-    if session.scalar(select(exists(taken))):
-        raise _taken(name)
 
 
-def _taken(name: str) -> Conflict:
-    return Conflict(f"Subtitle provider name '{name}' is already taken (names ignore case)", "NAME_TAKEN")
 
 
 class KeptSubtitleProviders:
